@@ -1,0 +1,37 @@
+# Every target sets itself up: a fresh clone needs only Python 3.11 and make.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint check-migrations schema messages clean
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+messages: $(STAMP)
+	$(PY) manage.py compilemessages --ignore=$(VENV) -v 0
+
+## Run the portal: embedded SQLite and Redis, a Celery worker and beat, demo data.
+run: messages
+	$(PY) -m portal.embedded
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check-migrations: $(STAMP)
+	$(PY) manage.py makemigrations --check --dry-run
+
+schema: $(STAMP)
+	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+## The whole test suite: lint, migrations, the OpenAPI schema, then pytest.
+test: messages lint check-migrations schema
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,34 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from services.accounts.api.views import TokenObtainApi
+from services.applications.api.views import ApplicationDetailApi, ApplicationListCreateApi
+from services.casework.api.views import TaskDecisionApi, TaskListApi
+from services.catalog.api.views import ServiceGuideApi, ServiceListApi
+from services.catalog.views import service_list
+
+api_v1 = [
+    path("auth/token/", TokenObtainApi.as_view(), name="auth-token"),
+    path("services/", ServiceListApi.as_view(), name="service-list"),
+    path("services/<slug:code>/", ServiceGuideApi.as_view(), name="service-guide"),
+    path("applications/", ApplicationListCreateApi.as_view(), name="application-list"),
+    path("applications/<str:reference>/", ApplicationDetailApi.as_view(), name="application-detail"),
+    path("tasks/", TaskListApi.as_view(), name="task-list"),
+    path("tasks/<int:pk>/decision/", TaskDecisionApi.as_view(), name="task-decision"),
+]
+
+urlpatterns = [
+    path("", service_list, name="home"),
+    path("services/", include("services.catalog.urls")),
+    path("", include("services.applications.urls")),
+    path("accounts/", include("services.accounts.urls")),
+    path("workbench/", include("services.casework.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include((api_v1, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+    path("favicon.ico", RedirectView.as_view(url="/static/favicon.svg", permanent=True)),
+]

@@ -1,0 +1,18 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UserKind(models.TextChoices):
+    CITIZEN = "citizen", _("Citizen")
+    STAFF = "staff", _("Staff")
+
+
+class StaffRole(models.TextChoices):
+    CLERK = "clerk", _("Window clerk")
+    REVIEWER = "reviewer", _("Reviewer")
+    DEPARTMENT_ADMIN = "dept_admin", _("Department administrator")
+    AUDITOR = "auditor", _("Auditor")
+
+
+# Roles that decide steps of their department's cases.
+DECIDING_ROLES = (StaffRole.CLERK, StaffRole.REVIEWER, StaffRole.DEPARTMENT_ADMIN)

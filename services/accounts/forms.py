@@ -1,0 +1,53 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from services.core.validators import normalize_mobile, validate_mobile
+
+
+class SignInForm(AuthenticationForm):
+    username = forms.CharField(
+        label=_("Mobile number, email or staff username"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    error_messages = {
+        "invalid_login": _("The account or password is not right. Check them and try again."),
+        "inactive": _("This account is disabled."),
+    }
+
+
+class RegisterForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=100)
+    mobile = forms.CharField(
+        label=_("Mobile number"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}),
+    )
+    email = forms.EmailField(label=_("Email (optional if you give a mobile number)"), required=False)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password_again = forms.CharField(
+        label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean_mobile(self) -> str:
+        value = self.cleaned_data.get("mobile", "")
+        if value:
+            validate_mobile(value)
+            value = normalize_mobile(value)
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("mobile") and not data.get("email") and not self.errors:
+            raise forms.ValidationError(_("Enter a mobile number or an email address."))
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", _("The two passwords are not the same."))
+        elif data.get("password"):
+            try:
+                password_validation.validate_password(data["password"])
+            except forms.ValidationError as exc:
+                self.add_error("password", exc)
+        return data

@@ -1,0 +1,75 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from services.accounts.constants import StaffRole, UserKind
+from services.core.i18n import Bilingual
+
+
+class Department(Bilingual, models.Model):
+    """A government department (委办局). Its code names its Celery queue."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=150)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """Citizens sign in with a mobile number or an email; staff with a username."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=UserKind.choices, default=UserKind.CITIZEN)
+    full_name = models.CharField(_("full name"), max_length=100, blank=True)
+    mobile = models.CharField(_("mobile number"), max_length=11, blank=True, null=True, unique=True)
+    # NULL, not "", for "no email": unique constraints must allow many accounts without one.
+    email = models.EmailField(_("email address"), blank=True, null=True)  # noqa: DJ001
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def is_citizen(self) -> bool:
+        return self.kind == UserKind.CITIZEN
+
+    @property
+    def is_portal_staff(self) -> bool:
+        return self.kind == UserKind.STAFF
+
+
+class Membership(models.Model):
+    """A staff member's role in a department. An auditor's role is city-wide (no department)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="memberships", null=True, blank=True
+    )
+    role = models.CharField(_("role"), max_length=20, choices=StaffRole.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "department", "role"], name="membership_unique"),
+            models.CheckConstraint(
+                condition=models.Q(role=StaffRole.AUDITOR) | models.Q(department__isnull=False),
+                name="membership_department_required",
+            ),
+        ]
+        verbose_name = _("staff role")
+        verbose_name_plural = _("staff roles")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.department or '-'}"

@@ -1,0 +1,98 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from services.applications import actions, selectors
+from services.applications.timeline import timeline_entries
+from services.casework.constants import StepStatus
+
+
+class IsCitizen(BasePermission):
+    message = "Only citizens can use this."
+
+    def has_permission(self, request, view):
+        return bool(request.user.is_authenticated and request.user.is_citizen)
+
+
+class ApplicationIn(serializers.Serializer):
+    service = serializers.SlugField(help_text="The service code.")
+    answers = serializers.DictField(help_text="Answers keyed by the field names of the service's form schema.")
+
+
+class ApplicationListOut(serializers.Serializer):
+    reference = serializers.CharField()
+    service = serializers.CharField(source="service.code")
+    service_name = serializers.CharField(source="service.name")
+    status = serializers.CharField()
+    status_display = serializers.CharField(source="get_status_display")
+    submitted_at = serializers.DateTimeField()
+    due_date = serializers.DateField()
+
+
+class TimelineEntryOut(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    text = serializers.CharField()
+    note = serializers.CharField()
+
+
+class ApplicationDetailOut(ApplicationListOut):
+    answers = serializers.DictField()
+    decided_at = serializers.DateTimeField()
+    current_departments = serializers.SerializerMethodField()
+    timeline = serializers.SerializerMethodField()
+
+    def get_current_departments(self, application) -> list[dict]:
+        steps = application.steps.filter(status=StepStatus.OPEN).select_related("department")
+        return [{"code": s.department.code, "name": s.department.name} for s in steps]
+
+    def get_timeline(self, application) -> list[dict]:
+        events = selectors.application_events(application=application)
+        return TimelineEntryOut(timeline_entries(events), many=True).data
+
+
+class ApplicationListCreateApi(APIView):
+    permission_classes = [IsCitizen]
+
+    @extend_schema(responses=ApplicationListOut(many=True))
+    def get(self, request):
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(selectors.application_list_for_citizen(citizen=request.user), request, self)
+        return paginator.get_paginated_response(ApplicationListOut(page, many=True).data)
+
+    @extend_schema(
+        request=ApplicationIn,
+        responses={201: ApplicationDetailOut, 200: ApplicationDetailOut},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="Repeat a request with the same key and the same body: one case is created.",
+            )
+        ],
+    )
+    def post(self, request):
+        payload = ApplicationIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        application, created = actions.application_submit(
+            citizen=request.user,
+            service_code=payload.validated_data["service"],
+            answers=payload.validated_data["answers"],
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        return Response(
+            ApplicationDetailOut(application).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+class ApplicationDetailApi(APIView):
+    permission_classes = [IsCitizen]
+
+    @extend_schema(responses=ApplicationDetailOut)
+    def get(self, request, reference: str):
+        application = selectors.application_get_for_citizen(citizen=request.user, reference=reference)
+        return Response(ApplicationDetailOut(application).data)

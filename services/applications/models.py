@@ -1,0 +1,84 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from services.accounts.models import Department
+from services.applications.constants import ApplicationStatus, EventKind
+from services.catalog.models import Service, WorkflowTemplate
+
+
+class Application(models.Model):
+    """A case, as submitted by a citizen. Casework adds its steps; the status here is the
+    one the citizen sees."""
+
+    reference = models.CharField(_("reference number"), max_length=20, unique=True)
+    citizen = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="applications")
+    workflow = models.ForeignKey(WorkflowTemplate, on_delete=models.PROTECT, related_name="applications")
+    answers = models.JSONField(_("answers"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED
+    )
+    current_stage = models.PositiveSmallIntegerField(_("current stage"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    due_date = models.DateField(_("due date"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True)  # noqa: DJ001 (NULL: no key, many rows)
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["citizen", "idempotency_key"], name="application_idempotency_unique"),
+        ]
+        indexes = [models.Index(fields=["citizen", "-submitted_at"], name="application_citizen_idx")]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class ReferenceCounter(models.Model):
+    """One row per day; reference numbers are the day and a sequence: 20261126-0001."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+class CaseEvent(models.Model):
+    """Append-only history of a case: who did what, when, from which status to which."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    stage_name_zh = models.CharField(max_length=100, blank=True)
+    stage_name_en = models.CharField(max_length=150, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.kind} {self.at}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("case history is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("case history is append-only")

@@ -1,0 +1,98 @@
+import uuid
+
+from django.shortcuts import redirect, render
+
+from services.applications import actions, selectors
+from services.applications.timeline import timeline_entries
+from services.casework.constants import StepStatus
+from services.catalog import selectors as catalog_selectors
+from services.catalog.schema import answer_display, answers_form_class, schema_questions, text
+from services.core.errors import InvalidInput, PortalError
+from services.core.views import citizen_required, or_404
+
+
+def _form_groups(schema: dict, form) -> list[dict]:
+    return [
+        {"title": text(group["title"]), "fields": [form[spec["name"]] for spec in group["fields"]]}
+        for group in schema["groups"]
+    ]
+
+
+@citizen_required
+def application_apply(request, code: str):
+    service = or_404(catalog_selectors.service_get_published, code=code)
+    form_class = answers_form_class(service.form_schema)
+    error = None
+    if request.method == "POST":
+        form = form_class(request.POST)
+        # The key is made when the form is shown, so a double tap or a resent form makes one case.
+        key = request.POST.get("idempotency_key") or str(uuid.uuid4())
+        data = {name: request.POST.get(name, "") for name in form_class.base_fields}
+        try:
+            application, _created = actions.application_submit(
+                citizen=request.user, service_code=service.code, answers=data, idempotency_key=key
+            )
+        except InvalidInput as exc:
+            form.is_valid()
+            error = exc.message
+        except PortalError as exc:
+            error = exc.message
+        else:
+            return redirect("applications:submitted", reference=application.reference)
+    else:
+        form = form_class()
+        key = str(uuid.uuid4())
+    return render(
+        request,
+        "applications/application_apply.html",
+        {
+            "service": service,
+            "form": form,
+            "groups": _form_groups(service.form_schema, form),
+            "idempotency_key": key,
+            "error": error,
+        },
+    )
+
+
+@citizen_required
+def application_submitted(request, reference: str):
+    application = or_404(selectors.application_get_for_citizen, citizen=request.user, reference=reference)
+    return render(request, "applications/application_submitted.html", {"application": application})
+
+
+@citizen_required
+def application_list(request):
+    applications = selectors.application_list_for_citizen(citizen=request.user)[:100]
+    return render(request, "applications/application_list.html", {"applications": applications})
+
+
+def _detail_context(application) -> dict:
+    schema = application.service.form_schema
+    answers = [
+        (
+            title,
+            [
+                (label, answer_display(schema, name, application.answers.get(name)))
+                for name, label in fields
+                if name in application.answers
+            ],
+        )
+        for title, fields in schema_questions(schema)
+    ]
+    current = application.steps.filter(status=StepStatus.OPEN).select_related("department")
+    return {
+        "application": application,
+        "answers": answers,
+        "current_departments": [s.department for s in current],
+        "timeline": timeline_entries(selectors.application_events(application=application)),
+    }
+
+
+@citizen_required
+def application_detail(request, reference: str):
+    application = or_404(selectors.application_get_for_citizen, citizen=request.user, reference=reference)
+    context = _detail_context(application)
+    if request.htmx:
+        return render(request, "applications/_status.html", context)
+    return render(request, "applications/application_detail.html", context)

@@ -1,0 +1,19 @@
+from celery import shared_task
+from django.db import OperationalError
+
+from services.casework import actions
+from services.core.outbox import outbox_mark_done
+
+
+@shared_task(
+    name="casework.route_case",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=8,
+    ignore_result=True,
+)
+def route_case(application_id: int, outbox_id: int | None = None) -> str:
+    result = actions.case_route(application_id=application_id)
+    outbox_mark_done(outbox_id=outbox_id)
+    return result

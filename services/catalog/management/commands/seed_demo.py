@@ -1,0 +1,112 @@
+"""Demo data: departments, services with workflows, and demo accounts. Safe to run again:
+it updates what exists and never duplicates."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from services.accounts.constants import StaffRole, UserKind
+from services.accounts.models import Department, Membership
+from services.catalog import demo_data
+from services.catalog.models import Material, Service, Stage, StageStep, WorkflowTemplate
+from services.catalog.schema import schema_check
+
+
+class Command(BaseCommand):
+    help = "Create or update the demo departments, services and accounts."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        departments = self._departments()
+        for spec in demo_data.SERVICES:
+            self._service(spec, departments)
+        logins = self._accounts(departments)
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready: {len(departments)} departments, {len(demo_data.SERVICES)} services.")
+        )
+        self.stdout.write(f"Demo logins (password for all: {demo_data.DEMO_PASSWORD}):")
+        for who, login in logins:
+            self.stdout.write(f"  {login:<36} {who}")
+
+    def _departments(self) -> dict[str, Department]:
+        result = {}
+        for code, zh, en in demo_data.DEPARTMENTS:
+            result[code], _ = Department.objects.update_or_create(code=code, defaults={"name_zh": zh, "name_en": en})
+        return result
+
+    def _service(self, spec: dict, departments: dict[str, Department]) -> None:
+        schema = {"groups": spec["groups"]}
+        problems = schema_check(schema)
+        if problems:
+            raise ValueError(f"{spec['code']}: {problems}")
+        service, _ = Service.objects.update_or_create(
+            code=spec["code"],
+            defaults={
+                "name_zh": spec["name"][0],
+                "name_en": spec["name"][1],
+                "summary_zh": spec["summary"][0],
+                "summary_en": spec["summary"][1],
+                "lead_department": departments[spec["lead"]],
+                "promised_days": spec["days"],
+                "form_schema": schema,
+                "is_published": True,
+            },
+        )
+        for position, (zh, en, required) in enumerate(spec["materials"]):
+            Material.objects.update_or_create(
+                service=service, position=position, defaults={"name_zh": zh, "name_en": en, "required": required}
+            )
+        if service.workflows.exists():
+            return  # workflows are versioned: a running case keeps the one it started on
+        workflow = WorkflowTemplate.objects.create(service=service, version=1, is_active=True)
+        for position, (zh, en, steps) in enumerate(spec["stages"], start=1):
+            stage = Stage.objects.create(template=workflow, position=position, name_zh=zh, name_en=en)
+            for code, step_zh, step_en, role in steps:
+                StageStep.objects.create(
+                    stage=stage, department=departments[code], name_zh=step_zh, name_en=step_en, role=role
+                )
+
+    def _accounts(self, departments: dict[str, Department]) -> list[tuple[str, str]]:
+        User = get_user_model()
+        logins = []
+        for mobile, email, name in demo_data.CITIZENS:
+            user, created = User.objects.get_or_create(
+                username=mobile,
+                defaults={"mobile": mobile, "email": email, "full_name": name, "kind": UserKind.CITIZEN},
+            )
+            if created:
+                user.set_password(demo_data.DEMO_PASSWORD)
+                user.save()
+            logins.append((f"citizen {name}", f"{mobile} or {email}"))
+        roles = [
+            (StaffRole.CLERK, "clerk", "窗口受理"),
+            (StaffRole.REVIEWER, "reviewer", "审批"),
+            (StaffRole.DEPARTMENT_ADMIN, "admin", "管理员"),
+        ]
+        for code, department in departments.items():
+            for role, suffix, title in roles:
+                username = f"{code}.{suffix}"
+                self._staff(username, f"{department.name_zh}{title}", role, department)
+                logins.append((f"{department.name_en}: {role.label}", username))
+        self._staff("auditor", "审计员", StaffRole.AUDITOR, None)
+        logins.append(("auditor (city-wide)", "auditor"))
+        admin, created = User.objects.get_or_create(
+            username="sysadmin",
+            defaults={"full_name": "系统管理员", "kind": UserKind.STAFF, "is_staff": True, "is_superuser": True},
+        )
+        if created:
+            admin.set_password(demo_data.DEMO_PASSWORD)
+            admin.save()
+        logins.append(("system administrator (/admin/)", "sysadmin"))
+        return logins
+
+    def _staff(self, username: str, full_name: str, role: str, department: Department | None) -> None:
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"full_name": full_name, "kind": UserKind.STAFF, "is_staff": role == StaffRole.DEPARTMENT_ADMIN},
+        )
+        if created:
+            user.set_password(demo_data.DEMO_PASSWORD)
+            user.save()
+        Membership.objects.get_or_create(user=user, department=department, role=role)

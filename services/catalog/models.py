@@ -1,0 +1,129 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from services.accounts.models import Department
+from services.catalog.constants import StepRole
+from services.core.i18n import Bilingual
+
+
+class Service(Bilingual, models.Model):
+    """A public service (政务服务事项) a citizen can apply for."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=150)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    summary_zh = models.TextField(_("summary (Chinese)"), blank=True)
+    summary_en = models.TextField(_("summary (English)"), blank=True)
+    lead_department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="led_services", verbose_name=_("lead department")
+    )
+    promised_days = models.PositiveSmallIntegerField(_("promised working days"))
+    fee_zh = models.CharField(_("fee (Chinese)"), max_length=200, default="不收费")
+    fee_en = models.CharField(_("fee (English)"), max_length=200, default="Free of charge")
+    form_schema = models.JSONField(_("form schema"), default=dict)
+    is_published = models.BooleanField(_("published"), default=False)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_zh}"
+
+    @property
+    def localized_summary(self) -> str:
+        return self.localized("summary")
+
+    @property
+    def localized_fee(self) -> str:
+        return self.localized("fee")
+
+    def clean(self) -> None:
+        from services.catalog.schema import schema_check
+
+        errors = schema_check(self.form_schema)
+        if errors:
+            raise ValidationError({"form_schema": errors})
+
+
+class Material(Bilingual, models.Model):
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="materials")
+    position = models.PositiveSmallIntegerField(default=0)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=150)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    note_zh = models.CharField(_("note (Chinese)"), max_length=300, blank=True)
+    note_en = models.CharField(_("note (English)"), max_length=300, blank=True)
+    required = models.BooleanField(_("required"), default=True)
+
+    class Meta:
+        ordering = ["service", "position", "pk"]
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+    @property
+    def localized_note(self) -> str:
+        return self.localized("note")
+
+
+class WorkflowTemplate(models.Model):
+    """A version of a service's workflow. A case keeps the version it started on, so editing
+    a workflow means adding a new version and activating it."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="workflows")
+    version = models.PositiveIntegerField(_("version"))
+    is_active = models.BooleanField(_("active"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["service", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "version"], name="workflow_version_unique"),
+            models.UniqueConstraint(fields=["service"], condition=models.Q(is_active=True), name="workflow_one_active"),
+        ]
+        verbose_name = _("workflow template")
+        verbose_name_plural = _("workflow templates")
+
+    def __str__(self) -> str:
+        return f"{self.service.code} v{self.version}"
+
+
+class Stage(Bilingual, models.Model):
+    """An ordered stage of a workflow. Its steps run in parallel (并联审批) and all must approve."""
+
+    template = models.ForeignKey(WorkflowTemplate, on_delete=models.CASCADE, related_name="stages")
+    position = models.PositiveSmallIntegerField(_("position"))
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=150)
+
+    class Meta:
+        ordering = ["template", "position"]
+        constraints = [models.UniqueConstraint(fields=["template", "position"], name="stage_position_unique")]
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+
+    def __str__(self) -> str:
+        return f"{self.template} #{self.position} {self.name_zh}"
+
+
+class StageStep(Bilingual, models.Model):
+    """One department's part in a stage."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="steps")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="stage_steps")
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=150)
+    role = models.CharField(_("decided by"), max_length=20, choices=StepRole.choices, default=StepRole.REVIEWER)
+
+    class Meta:
+        ordering = ["stage", "pk"]
+        constraints = [models.UniqueConstraint(fields=["stage", "department"], name="stage_step_department_unique")]
+        verbose_name = _("stage step")
+        verbose_name_plural = _("stage steps")
+
+    def __str__(self) -> str:
+        return f"{self.stage} / {self.department.code}"

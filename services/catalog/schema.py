@@ -1,0 +1,196 @@
+"""Form schemas: the questions of a service, grouped, in both languages.
+
+A schema is JSON:
+
+    {"groups": [{"key": "child", "title": {"zh": "…", "en": "…"},
+                 "fields": [{"name": "child_name", "type": "text", "required": true,
+                             "label": {"zh": "…", "en": "…"}, "max_length": 50}]}]}
+
+`schema_check` validates a schema definition (JSON Schema); `answers_form_class` turns it
+into a Django form, which is how answers are validated on the server for pages and API alike.
+"""
+
+from datetime import date
+
+import jsonschema
+from django import forms
+from django.utils.translation import gettext as _
+
+from services.catalog.constants import FIELD_TYPES
+from services.core.errors import InvalidInput
+from services.core.i18n import current_is_english
+from services.core.validators import normalize_mobile, validate_id_number, validate_mobile
+
+_TEXT = {
+    "type": "object",
+    "properties": {"zh": {"type": "string", "minLength": 1}, "en": {"type": "string", "minLength": 1}},
+    "required": ["zh", "en"],
+    "additionalProperties": False,
+}
+
+META_SCHEMA = {
+    "type": "object",
+    "required": ["groups"],
+    "additionalProperties": False,
+    "properties": {
+        "groups": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["key", "title", "fields"],
+                "additionalProperties": False,
+                "properties": {
+                    "key": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+                    "title": _TEXT,
+                    "fields": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "object",
+                            "required": ["name", "type", "label"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "name": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+                                "type": {"enum": list(FIELD_TYPES)},
+                                "label": _TEXT,
+                                "help": _TEXT,
+                                "required": {"type": "boolean"},
+                                "max_length": {"type": "integer", "minimum": 1, "maximum": 2000},
+                                "min": {"type": "integer"},
+                                "max": {"type": "integer"},
+                                "choices": {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["value", "label"],
+                                        "additionalProperties": False,
+                                        "properties": {"value": {"type": "string"}, "label": _TEXT},
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        }
+    },
+}
+
+
+def schema_check(schema) -> list[str]:
+    """Problems with a schema definition; empty when it is usable."""
+    validator = jsonschema.Draft202012Validator(META_SCHEMA)
+    problems = [
+        f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator.iter_errors(schema)
+    ]
+    if problems:
+        return problems
+    names = [f["name"] for g in schema["groups"] for f in g["fields"]]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        problems.append(f"field names used twice: {', '.join(duplicates)}")
+    for group in schema["groups"]:
+        for field in group["fields"]:
+            if field["type"] == "choice" and not field.get("choices"):
+                problems.append(f"{field['name']}: a choice field needs choices")
+    return problems
+
+
+def text(value: dict | None) -> str:
+    if not value:
+        return ""
+    return value.get("en") if current_is_english() else value.get("zh")
+
+
+class MobileField(forms.CharField):
+    default_validators = [validate_mobile]
+
+    def to_python(self, value):
+        return normalize_mobile(super().to_python(value))
+
+
+class IdNumberField(forms.CharField):
+    default_validators = [validate_id_number]
+
+    def to_python(self, value):
+        return super().to_python(value).strip().upper()
+
+
+def _form_field(spec: dict) -> forms.Field:
+    common = {
+        "label": text(spec["label"]),
+        "required": spec.get("required", False),
+        "help_text": text(spec.get("help")),
+    }
+    kind = spec["type"]
+    if kind == "text":
+        return forms.CharField(max_length=spec.get("max_length", 200), **common)
+    if kind == "textarea":
+        return forms.CharField(
+            max_length=spec.get("max_length", 2000), widget=forms.Textarea(attrs={"rows": 4}), **common
+        )
+    if kind == "date":
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if kind == "integer":
+        return forms.IntegerField(min_value=spec.get("min"), max_value=spec.get("max"), **common)
+    if kind == "choice":
+        choices = [("", "—")] + [(c["value"], text(c["label"])) for c in spec["choices"]]
+        return forms.ChoiceField(choices=choices, **common)
+    if kind == "id_number":
+        return IdNumberField(max_length=18, widget=forms.TextInput(attrs={"autocomplete": "off"}), **common)
+    if kind == "mobile":
+        return MobileField(
+            max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}), **common
+        )
+    if kind == "email":
+        return forms.EmailField(**common)
+    raise ValueError(f"unknown field type {kind}")
+
+
+def answers_form_class(schema: dict) -> type[forms.Form]:
+    fields = {spec["name"]: _form_field(spec) for group in schema["groups"] for spec in group["fields"]}
+    return type("AnswersForm", (forms.Form,), fields)
+
+
+def _to_json(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def answers_clean(*, schema: dict, data: dict) -> dict:
+    """Validate answers against the schema: returns JSON-ready values, or raises InvalidInput
+    with a message per field in the active language. Unknown keys are an error, so that a
+    client never believes something was saved that was not."""
+    if not isinstance(data, dict):
+        raise InvalidInput(_("The answers must be an object of field names and values."), errors={})
+    form_class = answers_form_class(schema)
+    unknown = sorted(set(data) - set(form_class.base_fields))
+    form = form_class(data={k: ("" if v is None else v) for k, v in data.items()})
+    if not form.is_valid() or unknown:
+        errors = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
+        for name in unknown:
+            errors[name] = [_("This question is not part of this service.")]
+        raise InvalidInput(_("Some answers need your attention."), errors=errors)
+    return {name: _to_json(value) for name, value in form.cleaned_data.items() if value not in (None, "")}
+
+
+def schema_questions(schema: dict) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(group title, [(field name, label)]) in the active language, for showing answers."""
+    return [
+        (text(group["title"]), [(f["name"], text(f["label"])) for f in group["fields"]])
+        for group in schema.get("groups", [])
+    ]
+
+
+def answer_display(schema: dict, name: str, value) -> str:
+    """An answer as a person reads it: the label of a chosen option, the value otherwise."""
+    for group in schema.get("groups", []):
+        for spec in group["fields"]:
+            if spec["name"] == name and spec["type"] == "choice":
+                for choice in spec["choices"]:
+                    if choice["value"] == value:
+                        return text(choice["label"])
+    return "" if value is None else str(value)

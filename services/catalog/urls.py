@@ -1,0 +1,9 @@
+from django.urls import path
+
+from services.catalog import views
+
+app_name = "catalog"
+urlpatterns = [
+    path("", views.service_list, name="list"),
+    path("<slug:code>/", views.service_guide, name="guide"),
+]

@@ -1,0 +1,34 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class OutboxMessage(models.Model):
+    """Work that a committed state change must cause. Written in the same transaction as the
+    change; published to the broker after commit; marked done by the task that did the work.
+    The broker may lose or repeat a message: the sweep re-publishes what is not done, and the
+    tasks are idempotent."""
+
+    task_name = models.CharField(max_length=100)
+    kwargs = models.JSONField(default=dict)
+    queue = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    publish_attempts = models.PositiveIntegerField(default=0)
+    done_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_at"], name="outbox_pending_idx", condition=models.Q(done_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name}({self.kwargs}) -> {self.queue}"

@@ -1,0 +1,66 @@
+"""The transactional outbox: `outbox_enqueue` inside the transaction that changes state,
+publication after commit, a sweep for what got stuck."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from services.core.models import OutboxMessage
+from services.core.queues import DEFAULT_QUEUE, department_queue
+
+logger = logging.getLogger(__name__)
+
+
+def outbox_enqueue(*, task_name: str, kwargs: dict, department_code: str | None = None) -> OutboxMessage:
+    """Record that `task_name(**kwargs, outbox_id=…)` must run; publish it once the current
+    transaction commits. Must be called inside that transaction."""
+    queue = department_queue(department_code) if department_code else DEFAULT_QUEUE
+    message = OutboxMessage.objects.create(task_name=task_name, kwargs=kwargs, queue=queue)
+    transaction.on_commit(lambda: outbox_publish(message_ids=[message.pk]))
+    return message
+
+
+def outbox_publish(*, message_ids: list[int]) -> int:
+    """Send the given messages to the broker. A broker that is down leaves them for the sweep."""
+    from portal.celery import app
+
+    published = 0
+    for message in OutboxMessage.objects.filter(pk__in=message_ids, done_at__isnull=True):
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            publish_attempts=message.publish_attempts + 1, published_at=timezone.now()
+        )
+        try:
+            app.tasks[message.task_name].apply_async(
+                kwargs={**message.kwargs, "outbox_id": message.pk}, queue=message.queue
+            )
+        except Exception as exc:  # the broker is down or refused: the sweep will try again
+            logger.warning("outbox %s not published: %s", message.pk, exc)
+            OutboxMessage.objects.filter(pk=message.pk).update(published_at=None, last_error=str(exc)[:2000])
+            continue
+        published += 1
+    return published
+
+
+def outbox_mark_done(*, outbox_id: int | None) -> None:
+    if outbox_id:
+        OutboxMessage.objects.filter(pk=outbox_id, done_at__isnull=True).update(done_at=timezone.now())
+
+
+def outbox_sweep() -> int:
+    """Re-publish messages never published (their after-commit publish failed or the process
+    died), or published long ago and still not done (the broker lost them)."""
+    now = timezone.now()
+    # A message a few seconds old is most likely being published by its own transaction.
+    unpublished = Q(published_at__isnull=True, created_at__lt=now - timedelta(seconds=5))
+    lost = Q(published_at__lt=now - timedelta(seconds=settings.OUTBOX_STALE_SECONDS))
+    ids = list(
+        OutboxMessage.objects.filter(done_at__isnull=True)
+        .filter(unpublished | lost)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
+    )
+    return outbox_publish(message_ids=ids) if ids else 0

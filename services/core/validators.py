@@ -1,0 +1,48 @@
+"""Validators for Chinese identifiers, with messages in the active language."""
+
+import re
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+ID_NUMBER_RE = re.compile(r"^\d{17}[\dX]$")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def normalize_mobile(value: str) -> str:
+    value = (value or "").strip().replace(" ", "").replace("-", "")
+    if value.startswith("+86"):
+        value = value[3:]
+    return value
+
+
+def validate_mobile(value: str) -> None:
+    """A mainland China mobile number: 11 digits starting 13-19."""
+    if not MOBILE_RE.match(normalize_mobile(value)):
+        raise ValidationError(_("Enter a mainland mobile number of 11 digits, for example 13812345678."), code="mobile")
+
+
+def id_number_check_digit(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11]
+
+
+def validate_id_number(value: str) -> None:
+    """A resident identity number under GB 11643-1999: 18 characters, a real birth date and
+    the ISO 7064 MOD 11-2 check character."""
+    value = (value or "").strip().upper()
+    if not ID_NUMBER_RE.match(value):
+        raise ValidationError(
+            _("A resident ID number has 18 characters: 17 digits, then a digit or X."), code="id_number"
+        )
+    try:
+        date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        raise ValidationError(
+            _("This resident ID number does not contain a valid date of birth."), code="id_number"
+        ) from None
+    if id_number_check_digit(value[:17]) != value[17]:
+        raise ValidationError(_("This resident ID number is not valid: check it for a typing error."), code="id_number")
