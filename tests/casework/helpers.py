@@ -1,0 +1,33 @@
+from services.accounts.constants import StaffRole
+from services.applications import actions as application_actions
+from services.casework import actions
+from services.casework.models import Step
+from tests.factories import VALID_ANSWERS, StaffFactory
+
+
+def submit(citizen, service, capture, **kwargs):
+    """Submit and run what the commit publishes (eager tasks), like the real relay does."""
+    with capture(execute=True):
+        application, _created = application_actions.application_submit(
+            citizen=citizen, service_code=service.code, answers=dict(VALID_ANSWERS), **kwargs
+        )
+    application.refresh_from_db()
+    return application
+
+
+def reviewer_of(department_code: str):
+    from services.accounts.models import Department
+
+    return StaffFactory(
+        membership__department=Department.objects.get(code=department_code), membership__role=StaffRole.REVIEWER
+    )
+
+
+def decide(step: Step, decision: str, capture, reason: str = "", user=None):
+    user = user or reviewer_of(step.department.code)
+    with capture(execute=True):
+        return actions.step_decide(step_id=step.pk, user=user, decision=decision, reason=reason)
+
+
+def open_steps(application) -> list[Step]:
+    return list(Step.objects.filter(application=application, status="open").select_related("department").order_by("pk"))

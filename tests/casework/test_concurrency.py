@@ -1,0 +1,70 @@
+"""Two reviewers deciding one step at the same moment, on two PostgreSQL connections."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection, connections
+
+from services.casework import actions
+from services.casework.models import Step
+from services.core.errors import Conflict
+from tests.casework.helpers import open_steps, reviewer_of, submit
+from tests.factories import CitizenFactory, make_service
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL; CI runs this with DATABASE_URL set")
+
+
+def test_two_reviewers_at_once_give_one_decision_and_one_conflict(
+    postgres_only, monkeypatch, django_capture_on_commit_callbacks
+):
+    service = make_service(stages=[["psb"], ["mca"]])
+    application = submit(CitizenFactory(), service, django_capture_on_commit_callbacks)
+    (step,) = open_steps(application)
+    first, second = reviewer_of("psb"), reviewer_of("psb")
+
+    # Hold each decision open a moment after its check, so that without a lock both
+    # would see the step still open and both would decide it.
+    original_check = actions._check_may_decide
+
+    def slow_check(**kwargs):
+        original_check(**kwargs)
+        time.sleep(0.5)
+
+    monkeypatch.setattr(actions, "_check_may_decide", slow_check)
+    start = threading.Barrier(2)
+    results: dict[str, object] = {}
+
+    def decide(name, user, decision, reason):
+        start.wait()
+        try:
+            results[name] = actions.step_decide(step_id=step.pk, user=user, decision=decision, reason=reason)
+        except Exception as exc:
+            results[name] = exc
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=decide, args=("a", first, "approve", "")),
+        threading.Thread(target=decide, args=("b", second, "reject", "材料不全")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    outcomes = list(results.values())
+    conflicts = [r for r in outcomes if isinstance(r, Conflict)]
+    decided = [r for r in outcomes if isinstance(r, Step)]
+    assert len(conflicts) == 1 and len(decided) == 1, outcomes
+    assert conflicts[0].code == "already_decided"
+    assert "already decided" in str(conflicts[0].message) or "已" in str(conflicts[0].message)
+    step.refresh_from_db()
+    assert step.status == decided[0].status
+    assert step.decided_by_id == decided[0].decided_by_id

@@ -1,0 +1,96 @@
+"""A real Celery worker process, over a real Redis, routes cases on the test database."""
+
+import pytest
+
+from services.applications import actions as application_actions
+from services.applications.constants import ApplicationStatus, EventKind
+from services.applications.models import Application, CaseEvent
+from services.casework import actions
+from services.casework.models import Step
+from services.core.models import OutboxMessage
+from services.core.queues import all_queue_names
+from tests.casework.helpers import reviewer_of
+from tests.factories import VALID_ANSWERS, CitizenFactory, make_service
+from tests.worker import Worker, wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def start_worker(real_broker):
+    """Start the worker once the departments exist: it consumes their queues as a full pool would."""
+    started = []
+
+    def start() -> Worker:
+        started.append(Worker(broker_url=real_broker, queues=all_queue_names()).start())
+        return started[-1]
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def _open_departments(application) -> list[str]:
+    return sorted(
+        Step.objects.filter(application=application, status="open").values_list("department__code", flat=True)
+    )
+
+
+def _approve_all_open(application, reviewers) -> None:
+    for step in Step.objects.filter(application=application, status="open"):
+        actions.step_decide(step_id=step.pk, user=reviewers[step.department.code], decision="approve")
+
+
+def test_worker_routes_a_case_through_a_parallel_stage_and_three_departments(start_worker):
+    service = make_service(stages=[["psb"], ["amr", "fire"], ["mip"]])
+    reviewers = {code: reviewer_of(code) for code in ("psb", "amr", "fire", "mip")}
+    worker = start_worker()
+    assert {"default", "dept.psb", "dept.amr", "dept.fire", "dept.mip"} <= set(worker.queues)
+
+    application, _ = application_actions.application_submit(
+        citizen=CitizenFactory(), service_code=service.code, answers=dict(VALID_ANSWERS)
+    )
+    wait_for(lambda: _open_departments(application) == ["psb"], what="the first stage", worker=worker)
+
+    _approve_all_open(application, reviewers)
+    wait_for(lambda: _open_departments(application) == ["amr", "fire"], what="the parallel stage", worker=worker)
+
+    # One of two parallel approvals: the case must wait for the other department.
+    amr = Step.objects.get(application=application, department__code="amr")
+    actions.step_decide(step_id=amr.pk, user=reviewers["amr"], decision="approve")
+    assert _open_departments(application) == ["fire"]
+    _approve_all_open(application, reviewers)
+    wait_for(lambda: _open_departments(application) == ["mip"], what="the last stage", worker=worker)
+
+    _approve_all_open(application, reviewers)
+    wait_for(
+        lambda: Application.objects.get(pk=application.pk).status == ApplicationStatus.COMPLETED,
+        what="completion",
+        worker=worker,
+    )
+    assert Step.objects.filter(application=application).count() == 4
+    assert CaseEvent.objects.filter(application=application, kind=EventKind.STAGE_STARTED).count() == 3
+    assert CaseEvent.objects.filter(application=application, kind=EventKind.COMPLETED).count() == 1
+    wait_for(
+        lambda: not OutboxMessage.objects.filter(done_at__isnull=True).exists(),
+        what="every outbox message done",
+        worker=worker,
+    )
+    assert "casework.route_case" in worker.log()
+
+
+def test_worker_ends_a_case_rejected_in_a_parallel_stage(start_worker):
+    service = make_service(stages=[["amr", "fire"], ["mip"]])
+    reviewers = {code: reviewer_of(code) for code in ("amr", "fire")}
+    worker = start_worker()
+    application, _ = application_actions.application_submit(
+        citizen=CitizenFactory(), service_code=service.code, answers=dict(VALID_ANSWERS)
+    )
+    wait_for(lambda: _open_departments(application) == ["amr", "fire"], what="the parallel stage", worker=worker)
+    fire = Step.objects.get(application=application, department__code="fire")
+    actions.step_decide(step_id=fire.pk, user=reviewers["fire"], decision="reject", reason="消防通道被占用")
+
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.REJECTED
+    assert Step.objects.get(application=application, department__code="amr").status == "cancelled"
+    assert not Step.objects.filter(application=application, department__code="mip").exists()
