@@ -31,6 +31,7 @@ schema: $(STAMP)
 
 ## The whole test suite: lint, migrations, the OpenAPI schema, then pytest.
 test: messages lint check-migrations schema
+	scripts/ensure-chromium
 	$(PY) -m pytest
 
 clean:
