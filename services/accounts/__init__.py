@@ -1,2 +1,2 @@
 """Users (one custom model for citizens and staff), departments, staff roles and sign-in.
-Other apps use `selectors.staff_department_ids` and the role constants."""
+Other apps use `selectors.user_find_by_identifier`, `models.Membership` and the role constants."""

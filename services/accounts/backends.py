@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 from services.accounts.selectors import user_find_by_identifier
@@ -12,14 +13,8 @@ class MobileOrEmailBackend(ModelBackend):
         user = user_find_by_identifier(identifier=username)
         if user is None:
             # Spend the same time as a real check so that timing does not reveal accounts.
-            self.user_model().set_password(password)
+            get_user_model()().set_password(password)
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
-
-    @staticmethod
-    def user_model():
-        from django.contrib.auth import get_user_model
-
-        return get_user_model()

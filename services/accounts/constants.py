@@ -12,7 +12,3 @@ class StaffRole(models.TextChoices):
     REVIEWER = "reviewer", _("Reviewer")
     DEPARTMENT_ADMIN = "dept_admin", _("Department administrator")
     AUDITOR = "auditor", _("Auditor")
-
-
-# Roles that decide steps of their department's cases.
-DECIDING_ROLES = (StaffRole.CLERK, StaffRole.REVIEWER, StaffRole.DEPARTMENT_ADMIN)

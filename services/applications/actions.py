@@ -16,6 +16,8 @@ from services.core.errors import Conflict, PortalError
 from services.core.outbox import outbox_enqueue
 from services.core.workdays import add_working_days
 
+IDEMPOTENCY_KEY_MAX = 80
+
 
 def reference_next(*, day: date) -> str:
     """The next readable reference number of `day`. Must run inside a transaction: the
@@ -39,7 +41,12 @@ def application_submit(
     a repeat of the same request returns the case already made."""
     if not getattr(citizen, "is_citizen", False):
         raise PortalError(_("Only citizens can submit applications."), code="forbidden", status=403)
-    key = (idempotency_key or "").strip()[:80] or None
+    key = (idempotency_key or "").strip() or None
+    if key and len(key) > IDEMPOTENCY_KEY_MAX:
+        raise PortalError(
+            _("The idempotency key is too long: use at most %(max)d characters.") % {"max": IDEMPOTENCY_KEY_MAX},
+            code="idempotency_key_too_long",
+        )
     service: Service = catalog_selectors.service_get_published(code=service_code)
     workflow = catalog_selectors.service_active_workflow(service=service)
     if workflow is None or not workflow.stages.exists():

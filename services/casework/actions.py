@@ -4,24 +4,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from services.accounts.constants import StaffRole
 from services.accounts.models import Membership
 from services.applications.actions import application_transition, event_record
 from services.applications.constants import OPEN_STATUSES, ROUTE_TASK, ApplicationStatus, EventKind
 from services.applications.models import Application
-from services.casework.constants import Decision, StepStatus
+from services.casework.constants import STEP_ROLES_FOR_STAFF_ROLE, Decision, StepStatus
 from services.casework.models import Step
-from services.catalog.constants import StepRole
 from services.core.errors import Conflict, Forbidden, NotFound, PortalError
 from services.core.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
-
-# Which staff roles may decide a step of each kind, within the step's department.
-ROLES_FOR_STEP = {
-    StepRole.CLERK: (StaffRole.CLERK, StaffRole.DEPARTMENT_ADMIN),
-    StepRole.REVIEWER: (StaffRole.REVIEWER, StaffRole.DEPARTMENT_ADMIN),
-}
 
 
 def case_route(*, application_id: int) -> str:
@@ -81,7 +73,7 @@ def case_route(*, application_id: int) -> str:
 
 
 def _check_may_decide(*, step: Step, user) -> None:
-    roles = ROLES_FOR_STEP.get(step.role, ())
+    roles = [staff for staff, steps in STEP_ROLES_FOR_STAFF_ROLE.items() if step.role in steps]
     allowed = Membership.objects.filter(user=user, department_id=step.department_id, role__in=roles).exists()
     if not allowed:
         # Staff of other departments learn nothing about the step.

@@ -9,6 +9,14 @@ class StepStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Closed")
 
 
+# Which steps each staff role works on, within its own department.
+STEP_ROLES_FOR_STAFF_ROLE = {
+    "clerk": ("clerk",),
+    "reviewer": ("reviewer",),
+    "dept_admin": ("clerk", "reviewer"),
+}
+
+
 class Decision(models.TextChoices):
     APPROVE = "approve", _("Approve")
     REJECT = "reject", _("Reject")

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from services.catalog.constants import FIELD_TYPES
 from services.core.errors import InvalidInput
 from services.core.i18n import current_is_english
-from services.core.validators import normalize_mobile, validate_id_number, validate_mobile
+from services.core.validators import normalize_id_number, normalize_mobile, validate_id_number, validate_mobile
 
 _TEXT = {
     "type": "object",
@@ -115,7 +115,7 @@ class IdNumberField(forms.CharField):
     default_validators = [validate_id_number]
 
     def to_python(self, value):
-        return super().to_python(value).strip().upper()
+        return normalize_id_number(super().to_python(value))
 
 
 def _form_field(spec: dict) -> forms.Field:
@@ -168,11 +168,17 @@ def answers_clean(*, schema: dict, data: dict) -> dict:
         raise InvalidInput(_("The answers must be an object of field names and values."), errors={})
     form_class = answers_form_class(schema)
     unknown = sorted(set(data) - set(form_class.base_fields))
-    form = form_class(data={k: ("" if v is None else v) for k, v in data.items()})
-    if not form.is_valid() or unknown:
+    # A form reads text: numbers become text, anything else (lists, objects, true/false) is
+    # an error of its own rather than a crash deep in a field.
+    not_scalar = sorted(k for k, v in data.items() if isinstance(v, bool | list | dict))
+    form = form_class(data={k: ("" if v is None else str(v)) for k, v in data.items() if k not in not_scalar})
+    if not form.is_valid() or unknown or not_scalar:
         errors = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
         for name in unknown:
             errors[name] = [_("This question is not part of this service.")]
+        for name in not_scalar:
+            if name not in unknown:
+                errors[name] = [_("Give this answer as text or a number.")]
         raise InvalidInput(_("Some answers need your attention."), errors=errors)
     return {name: _to_json(value) for name, value in form.cleaned_data.items() if value not in (None, "")}
 

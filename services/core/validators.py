@@ -1,19 +1,29 @@
 """Validators for Chinese identifiers, with messages in the active language."""
 
 import re
+import unicodedata
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-ID_NUMBER_RE = re.compile(r"^\d{17}[\dX]$")
+MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
+ID_NUMBER_RE = re.compile(r"^[0-9]{17}[0-9X]$")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
 
+def to_halfwidth(value: str) -> str:
+    """Chinese input methods often type full-width digits and letters (１３８, Ｘ): fold them."""
+    return unicodedata.normalize("NFKC", value or "")
+
+
+def normalize_id_number(value: str) -> str:
+    return to_halfwidth(value).strip().upper()
+
+
 def normalize_mobile(value: str) -> str:
-    value = (value or "").strip().replace(" ", "").replace("-", "")
+    value = to_halfwidth(value).strip().replace(" ", "").replace("-", "")
     if value.startswith("+86"):
         value = value[3:]
     return value
@@ -33,7 +43,7 @@ def id_number_check_digit(first17: str) -> str:
 def validate_id_number(value: str) -> None:
     """A resident identity number under GB 11643-1999: 18 characters, a real birth date and
     the ISO 7064 MOD 11-2 check character."""
-    value = (value or "").strip().upper()
+    value = normalize_id_number(value)
     if not ID_NUMBER_RE.match(value):
         raise ValidationError(
             _("A resident ID number has 18 characters: 17 digits, then a digit or X."), code="id_number"
