@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "services.catalog",
     "services.applications",
     "services.casework",
+    "services.records",
+    "services.notifications",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +171,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "core.outbox_sweep", "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0)},
+    # Deadlines live in the database; this sweep finds the overdue steps.
+    "escalate-overdue": {
+        "task": "casework.escalate_overdue",
+        "schedule": env.float("ESCALATION_SWEEP_SECONDS", default=900.0),
+    },
 }
 OUTBOX_STALE_SECONDS = env.int("OUTBOX_STALE_SECONDS", default=120)
 

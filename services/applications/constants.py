@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class ApplicationStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     IN_REVIEW = "in_review", _("Being handled")
+    CORRECTION = "correction", _("Waiting for your correction")
     COMPLETED = "completed", _("Approved")
     REJECTED = "rejected", _("Not approved")
 
@@ -12,12 +13,17 @@ class ApplicationStatus(models.TextChoices):
 # The only status changes there are. Anything else is a bug and is refused.
 TRANSITIONS: dict[str, set[str]] = {
     ApplicationStatus.SUBMITTED: {ApplicationStatus.IN_REVIEW, ApplicationStatus.COMPLETED, ApplicationStatus.REJECTED},
-    ApplicationStatus.IN_REVIEW: {ApplicationStatus.COMPLETED, ApplicationStatus.REJECTED},
+    ApplicationStatus.IN_REVIEW: {
+        ApplicationStatus.CORRECTION,
+        ApplicationStatus.COMPLETED,
+        ApplicationStatus.REJECTED,
+    },
+    ApplicationStatus.CORRECTION: {ApplicationStatus.IN_REVIEW, ApplicationStatus.REJECTED},
     ApplicationStatus.COMPLETED: set(),
     ApplicationStatus.REJECTED: set(),
 }
 
-OPEN_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW)
+OPEN_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW, ApplicationStatus.CORRECTION)
 
 
 class EventKind(models.TextChoices):
@@ -28,6 +34,29 @@ class EventKind(models.TextChoices):
     STEP_CANCELLED = "step_cancelled", _("Step closed")
     COMPLETED = "completed", _("Completed")
     REJECTED = "rejected", _("Rejected")
+    STAGE_SKIPPED = "stage_skipped", _("Stage skipped")
+    CORRECTION_REQUESTED = "correction_requested", _("Correction requested")
+    CORRECTION_SUBMITTED = "correction_submitted", _("Correction submitted")
+    RETURNED = "returned", _("Returned to the previous stage")
+    CHECK_DONE = "check_done", _("Automatic check done")
+    STEP_CLAIMED = "step_claimed", _("Step claimed")
+    STEP_ASSIGNED = "step_assigned", _("Step assigned")
+    NOTE_ADDED = "note_added", _("Internal note")
+    ESCALATED = "escalated", _("Overdue step escalated")
+    DATA_REVEALED = "data_revealed", _("Masked data revealed")
+
+
+# History entries only staff see: how the back office organises itself.
+INTERNAL_EVENT_KINDS = frozenset(
+    {
+        EventKind.STEP_CLAIMED,
+        EventKind.STEP_ASSIGNED,
+        EventKind.NOTE_ADDED,
+        EventKind.ESCALATED,
+        EventKind.DATA_REVEALED,
+        EventKind.STAGE_SKIPPED,
+    }
+)
 
 
 ROUTE_TASK = "casework.route_case"

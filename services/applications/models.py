@@ -20,6 +20,8 @@ class Application(models.Model):
         _("status"), max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED
     )
     current_stage = models.PositiveSmallIntegerField(_("current stage"), null=True, blank=True)
+    # Incremented when a stage is sent back: the steps of each pass through a stage are kept.
+    round = models.PositiveSmallIntegerField(default=1)
     submitted_at = models.DateTimeField(_("submitted at"))
     due_date = models.DateField(_("due date"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
@@ -82,3 +84,30 @@ class CaseEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("case history is append-only")
+
+
+class CorrectionRequest(models.Model):
+    """A request to the citizen to fix listed items (补正). While it is open the case waits
+    for the citizen and its deadline clock stops."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="corrections")
+    step_id = models.PositiveBigIntegerField(help_text="The casework step that asked.")
+    items = models.JSONField(_("items to fix"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    paused_working_days = models.PositiveSmallIntegerField(default=0)
+    citizen_comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"], condition=models.Q(resolved_at__isnull=True), name="one_open_correction"
+            )
+        ]
+        verbose_name = _("correction request")
+        verbose_name_plural = _("correction requests")
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {len(self.items)} items"

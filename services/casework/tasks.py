@@ -17,3 +17,23 @@ def route_case(application_id: int, outbox_id: int | None = None) -> str:
     result = actions.case_route(application_id=application_id)
     outbox_mark_done(outbox_id=outbox_id)
     return result
+
+
+@shared_task(
+    name="casework.run_check",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=8,
+    ignore_result=True,
+)
+def run_check(step_id: int, outbox_id: int | None = None) -> str:
+    """Runs on the queue of the step's department (the outbox names it)."""
+    result = actions.step_check_run(step_id=step_id)
+    outbox_mark_done(outbox_id=outbox_id)
+    return result
+
+
+@shared_task(name="casework.escalate_overdue", acks_late=True, ignore_result=True)
+def escalate_overdue() -> int:
+    return actions.steps_escalate_overdue()

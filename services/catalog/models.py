@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from services.accounts.models import Department
-from services.catalog.constants import StepRole
+from services.catalog.constants import AutomaticCheck, StepRole
 from services.core.i18n import Bilingual
 
 
@@ -99,6 +99,15 @@ class Stage(Bilingual, models.Model):
     position = models.PositiveSmallIntegerField(_("position"))
     name_zh = models.CharField(_("name (Chinese)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=150)
+    condition = models.JSONField(
+        _("condition"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Leave empty to always include the stage. Otherwise, for example: "
+            '{"field": "scope", "op": "contains", "value": "餐饮"}'
+        ),
+    )
 
     class Meta:
         ordering = ["template", "position"]
@@ -109,6 +118,14 @@ class Stage(Bilingual, models.Model):
     def __str__(self) -> str:
         return f"{self.template} #{self.position} {self.name_zh}"
 
+    def clean(self) -> None:
+        from services.catalog.schema import condition_check
+
+        if self.condition:
+            problems = condition_check(self.condition, schema=self.template.service.form_schema)
+            if problems:
+                raise ValidationError({"condition": problems})
+
 
 class StageStep(Bilingual, models.Model):
     """One department's part in a stage."""
@@ -118,6 +135,14 @@ class StageStep(Bilingual, models.Model):
     name_zh = models.CharField(_("name (Chinese)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=150)
     role = models.CharField(_("decided by"), max_length=20, choices=StepRole.choices, default=StepRole.REVIEWER)
+    automatic_check = models.CharField(
+        _("automatic check"),
+        max_length=40,
+        choices=AutomaticCheck.choices,
+        blank=True,
+        help_text=_("Run by a worker on the department's queue; it approves, rejects or hands over to a person."),
+    )
+    days = models.PositiveSmallIntegerField(_("working days for this step"), default=3)
 
     class Meta:
         ordering = ["stage", "pk"]

@@ -16,7 +16,7 @@ import jsonschema
 from django import forms
 from django.utils.translation import gettext as _
 
-from services.catalog.constants import FIELD_TYPES
+from services.catalog.constants import CONDITION_OPERATORS, FIELD_TYPES
 from services.core.errors import InvalidInput
 from services.core.i18n import current_is_english
 from services.core.validators import normalize_id_number, normalize_mobile, validate_id_number, validate_mobile
@@ -200,3 +200,57 @@ def answer_display(schema: dict, name: str, value) -> str:
                     if choice["value"] == value:
                         return text(choice["label"])
     return "" if value is None else str(value)
+
+
+def condition_check(condition, *, schema: dict) -> list[str]:
+    """Problems with a stage condition, given the service's form schema."""
+    if not isinstance(condition, dict):
+        return ["a condition is an object with field, op and value"]
+    names = {f["name"] for g in schema.get("groups", []) for f in g["fields"]}
+    problems = []
+    if condition.get("field") not in names:
+        problems.append(f"unknown field: {condition.get('field')!r}")
+    if condition.get("op") not in CONDITION_OPERATORS:
+        problems.append(f"op must be one of {', '.join(CONDITION_OPERATORS)}")
+    if condition.get("op") != "answered" and "value" not in condition:
+        problems.append("a value is needed")
+    if condition.get("op") == "in" and not isinstance(condition.get("value"), list):
+        problems.append("the value of 'in' is a list")
+    return problems
+
+
+def condition_holds(condition: dict | None, answers: dict) -> bool:
+    """Whether a stage with this condition applies to these answers. No condition: it does."""
+    if not condition:
+        return True
+    answer = answers.get(condition["field"])
+    op, expected = condition["op"], condition.get("value")
+    if op == "answered":
+        return answer not in (None, "")
+    if answer is None:
+        return op == "not_equals"
+    if op == "equals":
+        return str(answer) == str(expected)
+    if op == "not_equals":
+        return str(answer) != str(expected)
+    if op == "contains":
+        return str(expected) in str(answer)
+    if op == "in":
+        return str(answer) in {str(v) for v in expected}
+    try:
+        number, limit = float(answer), float(expected)
+    except (TypeError, ValueError):
+        return False
+    return number >= limit if op == "gte" else number <= limit
+
+
+def schema_field_types(schema: dict) -> dict[str, str]:
+    return {f["name"]: f["type"] for g in schema.get("groups", []) for f in g["fields"]}
+
+
+def schema_field_label(schema: dict, name: str) -> str:
+    for group in schema.get("groups", []):
+        for spec in group["fields"]:
+            if spec["name"] == name:
+                return text(spec["label"])
+    return name
