@@ -5,7 +5,16 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from services.accounts.api.views import TokenObtainApi
 from services.applications.api.views import ApplicationDetailApi, ApplicationListCreateApi
-from services.casework.api.views import TaskDecisionApi, TaskListApi
+from services.casework.api.views import (
+    TaskAssignApi,
+    TaskBulkClaimApi,
+    TaskClaimApi,
+    TaskDecisionApi,
+    TaskDetailApi,
+    TaskListApi,
+    TaskNoteApi,
+    TaskRevealApi,
+)
 from services.catalog.api.views import ServiceGuideApi, ServiceListApi
 from services.catalog.views import service_list
 
@@ -16,7 +25,13 @@ api_v1 = [
     path("applications/", ApplicationListCreateApi.as_view(), name="application-list"),
     path("applications/<str:reference>/", ApplicationDetailApi.as_view(), name="application-detail"),
     path("tasks/", TaskListApi.as_view(), name="task-list"),
+    path("tasks/claim/", TaskBulkClaimApi.as_view(), name="task-claim-bulk"),
+    path("tasks/<int:pk>/", TaskDetailApi.as_view(), name="task-detail"),
     path("tasks/<int:pk>/decision/", TaskDecisionApi.as_view(), name="task-decision"),
+    path("tasks/<int:pk>/claim/", TaskClaimApi.as_view(), name="task-claim"),
+    path("tasks/<int:pk>/notes/", TaskNoteApi.as_view(), name="task-notes"),
+    path("tasks/<int:pk>/assign/", TaskAssignApi.as_view(), name="task-assign"),
+    path("tasks/<int:pk>/reveal/", TaskRevealApi.as_view(), name="task-reveal"),
 ]
 
 urlpatterns = [

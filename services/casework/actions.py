@@ -598,6 +598,18 @@ def steps_escalate_overdue(*, today: date | None = None, batch: int = 500) -> in
 # Personal data -----------------------------------------------------------------------
 
 
+def case_opened(*, step: Step, user) -> None:
+    """Staff opened a case to work on a step: a read of the citizen's data, logged."""
+    data_access_record(
+        actor=user,
+        citizen=step.application.citizen,
+        department=step.department,
+        case_reference=step.application.reference,
+        what=_("Application"),
+        purpose=_("Handling step “%(step)s”") % {"step": step.stage_step.name},
+    )
+
+
 def case_data_reveal(*, step_id: int, user, field: str, reason: str) -> str:
     """Show one masked answer in full. The reason is required and the read is logged for the
     citizen and the auditors to see."""

@@ -1,27 +1,92 @@
+from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from services.applications.constants import ApplicationStatus
 from services.applications.selectors import application_events
 from services.applications.timeline import timeline_entries
 from services.casework import actions, selectors
 from services.casework.constants import Decision
-from services.catalog.schema import answer_display, schema_questions
-from services.core.errors import PortalError
+from services.casework.forms import QueueFilterForm
+from services.catalog.schema import answer_display, schema_field_types, schema_questions
+from services.core.errors import InvalidInput, PortalError
 from services.core.masking import mask_id_number, mask_mobile
 from services.core.views import or_404, staff_required
+
+MASKS = {"id_number": mask_id_number, "mobile": mask_mobile}
+
+
+def _with_deadlines(steps) -> list:
+    today = timezone.localdate()
+    for step in steps:
+        step.deadline_state = actions.deadline_state(
+            step=step, today=today, paused=step.application.status == ApplicationStatus.CORRECTION
+        )
+    return steps
 
 
 @staff_required
 def workbench(request):
-    steps = selectors.step_list_open_for_staff(user=request.user)[:200]
-    return render(request, "casework/workbench.html", {"steps": steps})
+    form = QueueFilterForm(request.GET or None)
+    steps, next_cursor, error = [], "", None
+    if form.is_bound and not form.is_valid():
+        error = _("Check the filters.")
+    else:
+        filters = form.filters() if form.is_bound else selectors.QueueFilters()
+        cursor = form.cleaned_data.get("cursor", "") if form.is_bound else ""
+        try:
+            steps, next_cursor = selectors.step_queue(user=request.user, filters=filters, cursor=cursor)
+        except InvalidInput as exc:
+            error = exc.message
+    next_query = ""
+    if next_cursor:
+        query = request.GET.copy()
+        query["cursor"] = next_cursor
+        next_query = query.urlencode()
+    context = {
+        "form": form,
+        "steps": _with_deadlines(steps),
+        "next_query": next_query,
+        "error": error,
+        "current_query": request.GET.urlencode(),
+    }
+    if request.htmx and request.htmx.target == "queue":
+        return render(request, "casework/_queue.html", context)
+    return render(request, "casework/workbench.html", context)
 
 
-def _answers_for_staff(application) -> list:
-    """Answers with personal identifiers masked: staff screens never show them in full."""
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+@staff_required
+@require_POST
+def steps_claim(request):
+    ids = [int(v) for v in request.POST.getlist("step") if v.isdigit()]
+    if not ids:
+        messages.warning(request, _("Choose the steps to claim first."))
+    else:
+        claimed, refused = actions.steps_claim_bulk(step_ids=ids, user=request.user)
+        if claimed:
+            messages.success(request, _("You claimed %(count)d step(s).") % {"count": len(claimed)})
+        for message in dict.fromkeys(refused.values()):
+            messages.error(request, message)
+    return redirect(_safe_next(request, reverse("casework:workbench")))
+
+
+def _answers_for_staff(application, revealed: dict | None = None) -> list:
+    """Answers with personal identifiers masked: staff screens never show them in full
+    unless revealed, with a reason, for this one response."""
     schema = application.service.form_schema
-    types = {f["name"]: f["type"] for g in schema["groups"] for f in g["fields"]}
-    masks = {"id_number": mask_id_number, "mobile": mask_mobile}
+    types = schema_field_types(schema)
+    revealed = revealed or {}
     result = []
     for title, fields in schema_questions(schema):
         rows = []
@@ -29,45 +94,133 @@ def _answers_for_staff(application) -> list:
             if name not in application.answers:
                 continue
             value = answer_display(schema, name, application.answers[name])
-            rows.append((label, masks[types[name]](value) if types[name] in masks else value))
+            masked = types[name] in MASKS
+            if masked and name not in revealed:
+                value = MASKS[types[name]](value)
+            rows.append({"name": name, "label": label, "value": value, "masked": masked and name not in revealed})
         result.append((title, rows))
     return result
 
 
-def _step_context(step, **extra) -> dict:
+def _step_context(request, step, **extra) -> dict:
+    application = step.application
+    _with_deadlines([step])
     return {
         "step": step,
-        "application": step.application,
-        "answers": _answers_for_staff(step.application),
-        "timeline": timeline_entries(application_events(application=step.application), for_staff=True),
+        "application": application,
+        "answers": _answers_for_staff(application, extra.pop("revealed", None)),
+        "timeline": timeline_entries(application_events(application=application), for_staff=True),
+        "notes": selectors.case_notes(application_id=application.pk),
         "decisions": Decision,
+        "is_admin": selectors.staff_is_department_admin(user=request.user, department_id=step.department_id),
+        "colleagues": selectors.department_colleagues_for(step=step),
+        "open_correction": application.corrections.filter(resolved_at=None).first(),
         **extra,
     }
+
+
+def _step_page(request, pk: int, *, template: str = "casework/step_detail.html", status: int = 200, **extra):
+    step = or_404(selectors.step_get_for_staff, user=request.user, pk=pk)
+    return render(request, template, _step_context(request, step, **extra), status=status)
 
 
 @staff_required
 def step_detail(request, pk: int):
     step = or_404(selectors.step_get_for_staff, user=request.user, pk=pk)
-    return render(request, "casework/step_detail.html", _step_context(step))
+    actions.case_opened(step=step, user=request.user)
+    return render(request, "casework/step_detail.html", _step_context(request, step))
+
+
+def _after_post(request, pk: int, *, fragment: str, error: PortalError | None = None, **extra):
+    """htmx gets the fragment again (with the error, if any); a plain form post is redirected
+    after success, or shown the page with the error."""
+    if error is not None:
+        extra["error"] = error.message
+        if request.htmx:
+            return _step_page(request, pk, template=fragment, status=error.status, **extra)
+        return _step_page(request, pk, status=error.status, **extra)
+    if request.htmx:
+        return _step_page(request, pk, template=fragment, **extra)
+    return redirect("casework:step", pk=pk)
 
 
 @staff_required
 @require_POST
 def step_decide(request, pk: int):
     step = or_404(selectors.step_get_for_staff, user=request.user, pk=pk)
+    items = [line for line in request.POST.get("items", "").splitlines() if line.strip()]
     try:
         actions.step_decide(
             step_id=step.pk,
             user=request.user,
             decision=request.POST.get("decision", ""),
             reason=request.POST.get("reason", ""),
+            items=items,
         )
     except PortalError as exc:
-        step = or_404(selectors.step_get_for_staff, user=request.user, pk=pk)
-        context = _step_context(step, error=exc.message, reason=request.POST.get("reason", ""))
-        template = "casework/_decision.html" if request.htmx else "casework/step_detail.html"
-        return render(request, template, context, status=exc.status)
+        return _after_post(
+            request,
+            pk,
+            fragment="casework/_decision.html",
+            error=exc,
+            reason=request.POST.get("reason", ""),
+            items_text=request.POST.get("items", ""),
+        )
+    return _after_post(request, pk, fragment="casework/_decision.html", decided=True)
+
+
+@staff_required
+@require_POST
+def step_claim(request, pk: int):
+    or_404(selectors.step_get_for_staff, user=request.user, pk=pk)
+    try:
+        actions.step_claim(step_id=pk, user=request.user)
+    except PortalError as exc:
+        return _after_post(request, pk, fragment="casework/_decision.html", error=exc)
+    return _after_post(request, pk, fragment="casework/_decision.html")
+
+
+@staff_required
+@require_POST
+def step_note(request, pk: int):
+    or_404(selectors.step_get_for_staff, user=request.user, pk=pk)
+    try:
+        actions.case_note_add(step_id=pk, user=request.user, text_=request.POST.get("text", ""))
+    except PortalError as exc:
+        return _after_post(request, pk, fragment="casework/_notes.html", error=exc)
+    return _after_post(request, pk, fragment="casework/_notes.html")
+
+
+@staff_required
+@require_POST
+def step_assign(request, pk: int):
     step = or_404(selectors.step_get_for_staff, user=request.user, pk=pk)
-    if request.htmx:
-        return render(request, "casework/_decision.html", _step_context(step, decided=True))
-    return redirect("casework:step", pk=pk)
+    colleagues = {str(u.pk): u for u in selectors.department_colleagues_for(step=step)}
+    try:
+        to = colleagues.get(request.POST.get("assignee", ""))
+        if to is None:
+            raise PortalError(_("Choose a colleague of this department."), code="not_eligible")
+        actions.step_assign(step_id=pk, by=request.user, to=to)
+    except PortalError as exc:
+        return _after_post(request, pk, fragment="casework/_decision.html", error=exc)
+    return _after_post(request, pk, fragment="casework/_decision.html")
+
+
+@staff_required
+@require_POST
+def step_reveal(request, pk: int):
+    or_404(selectors.step_get_for_staff, user=request.user, pk=pk)
+    field = request.POST.get("field", "")
+    try:
+        value = actions.case_data_reveal(
+            step_id=pk, user=request.user, field=field, reason=request.POST.get("reason", "")
+        )
+    except PortalError as exc:
+        return _after_post(request, pk, fragment="casework/_answers.html", error=exc)
+    # Shown in this response only; the next page load masks it again.
+    return _step_page(
+        request,
+        pk,
+        template="casework/_answers.html" if request.htmx else "casework/step_detail.html",
+        revealed={field: value},
+    )

@@ -518,7 +518,7 @@ def test_task_list_api_query_count_does_not_grow_with_open_steps(
         many = _count_queries(api_client, TASKS_API)
 
     assert many == few
-    assert api_client.get(TASKS_API).json()["count"] == 20
+    assert len(api_client.get(TASKS_API).json()["results"]) == 20
 
 
 def test_step_page_query_count_does_not_grow_with_the_case_history(

@@ -1,12 +1,21 @@
-from drf_spectacular.utils import extend_schema
+"""The workbench's operations as an API: the queue (filtered, paged by key), one step with
+its case, claims, decisions, notes, assignment and the reveal of masked data."""
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from services.applications.selectors import application_events
+from services.applications.timeline import timeline_entries
 from services.casework import actions, selectors
 from services.casework.constants import Decision
+from services.casework.forms import QueueFilterForm
+from services.casework.views import _answers_for_staff, _with_deadlines
+from services.core.errors import InvalidInput, PortalError
 
 
 class IsStaff(BasePermission):
@@ -19,46 +28,220 @@ class IsStaff(BasePermission):
 class StepOut(serializers.Serializer):
     id = serializers.IntegerField()
     reference = serializers.CharField(source="application.reference")
-    service = serializers.CharField(source="application.service.code")
-    service_name = serializers.CharField(source="application.service.name")
+    service = serializers.CharField(source="service.code")
+    service_name = serializers.CharField(source="service.name")
     department = serializers.CharField(source="department.code")
     step_name = serializers.CharField(source="stage_step.name")
     role = serializers.CharField()
     status = serializers.CharField()
+    assignee = serializers.CharField(source="assignee.username", allow_null=True, default=None)
     created_at = serializers.DateTimeField()
-    due_date = serializers.DateField(source="application.due_date")
+    due_date = serializers.DateField()
+    deadline_state = serializers.CharField()
+
+
+class QueueOut(serializers.Serializer):
+    results = StepOut(many=True)
+    next_cursor = serializers.CharField(help_text="Pass as ?cursor= for the next page; empty at the end.")
+
+
+class AnswerOut(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    value = serializers.CharField(help_text="Resident ID and mobile numbers are masked.")
+    masked = serializers.BooleanField()
+
+
+class TimelineOut(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    text = serializers.CharField()
+    note = serializers.CharField()
+    actor = serializers.CharField()
+
+
+class NoteOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = serializers.CharField(source="author.username")
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class StepDetailOut(StepOut):
+    decided_at = serializers.DateTimeField()
+    reason = serializers.CharField()
+    case_status = serializers.CharField(source="application.status")
+    answers = serializers.SerializerMethodField()
+    history = serializers.SerializerMethodField()
+    notes = serializers.SerializerMethodField()
+
+    def get_answers(self, step) -> list[dict]:
+        rows = [row for _title, group in _answers_for_staff(step.application) for row in group]
+        return AnswerOut(rows, many=True).data
+
+    def get_history(self, step) -> list[dict]:
+        return TimelineOut(
+            timeline_entries(application_events(application=step.application), for_staff=True), many=True
+        ).data
+
+    def get_notes(self, step) -> list[dict]:
+        return NoteOut(selectors.case_notes(application_id=step.application_id), many=True).data
 
 
 class DecisionIn(serializers.Serializer):
     decision = serializers.ChoiceField(choices=Decision.choices)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    items = serializers.ListField(
+        child=serializers.JSONField(),
+        required=False,
+        help_text='For a correction: every item to fix, as text or {"field": name, "text": text}.',
+    )
 
 
-class DecisionOut(StepOut):
-    decided_at = serializers.DateTimeField()
-    reason = serializers.CharField()
+class NoteIn(serializers.Serializer):
+    text = serializers.CharField(max_length=4000)
+
+
+class AssignIn(serializers.Serializer):
+    assignee = serializers.CharField(help_text="Username of a colleague in the step's department.")
+
+
+class RevealIn(serializers.Serializer):
+    field = serializers.CharField()
+    reason = serializers.CharField(max_length=300)
+
+
+class BulkClaimIn(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=200)
+
+
+def _step_out(request, pk: int, serializer=StepDetailOut) -> dict:
+    step = selectors.step_get_for_staff(user=request.user, pk=pk)
+    _with_deadlines([step])
+    return serializer(step).data
+
+
+QUEUE_PARAMETERS = [
+    OpenApiParameter("reference", str, description="Exact reference number"),
+    OpenApiParameter("service", str, description="Service code"),
+    OpenApiParameter("assignment", str, enum=["mine", "unclaimed"]),
+    OpenApiParameter("deadline", str, enum=["on_track", "due_soon", "overdue", "paused"]),
+    OpenApiParameter("submitted_from", str, description="YYYY-MM-DD"),
+    OpenApiParameter("submitted_to", str, description="YYYY-MM-DD"),
+    OpenApiParameter("cursor", str, description="next_cursor of the previous page"),
+]
 
 
 class TaskListApi(APIView):
-    """Open steps of the departments the staff member works in."""
+    """Open steps the staff member may work on, most urgent first."""
 
     permission_classes = [IsStaff]
 
-    @extend_schema(responses=StepOut(many=True))
+    @extend_schema(responses=QueueOut, parameters=QUEUE_PARAMETERS, operation_id="tasks_list")
     def get(self, request):
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(selectors.step_list_open_for_staff(user=request.user), request, self)
-        return paginator.get_paginated_response(StepOut(page, many=True).data)
+        form = QueueFilterForm(request.query_params)
+        if not form.is_valid():
+            raise InvalidInput(_("Check the filters."), errors={k: [str(m) for m in v] for k, v in form.errors.items()})
+        steps, next_cursor = selectors.step_queue(
+            user=request.user, filters=form.filters(), cursor=form.cleaned_data.get("cursor") or ""
+        )
+        return Response({"results": StepOut(_with_deadlines(steps), many=True).data, "next_cursor": next_cursor})
+
+
+class TaskDetailApi(APIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(responses=StepDetailOut, operation_id="tasks_retrieve")
+    def get(self, request, pk: int):
+        step = selectors.step_get_for_staff(user=request.user, pk=pk)
+        actions.case_opened(step=step, user=request.user)
+        return Response(_step_out(request, pk))
 
 
 class TaskDecisionApi(APIView):
-    """Approve a step, or reject it with a reason. 409 if it was already decided."""
+    """Approve; reject or return with a reason; or request a correction with the items to fix.
+    409 if the step was already decided or another colleague claimed it."""
 
     permission_classes = [IsStaff]
 
-    @extend_schema(request=DecisionIn, responses=DecisionOut)
+    @extend_schema(request=DecisionIn, responses=StepDetailOut)
     def post(self, request, pk: int):
         payload = DecisionIn(data=request.data)
         payload.is_valid(raise_exception=True)
-        step = actions.step_decide(step_id=pk, user=request.user, **payload.validated_data)
-        return Response(DecisionOut(selectors.step_get_for_staff(user=request.user, pk=step.pk)).data)
+        selectors.step_get_for_staff(user=request.user, pk=pk)
+        actions.step_decide(step_id=pk, user=request.user, **payload.validated_data)
+        return Response(_step_out(request, pk))
+
+
+class TaskClaimApi(APIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(request=None, responses=StepDetailOut)
+    def post(self, request, pk: int):
+        selectors.step_get_for_staff(user=request.user, pk=pk)
+        actions.step_claim(step_id=pk, user=request.user)
+        return Response(_step_out(request, pk))
+
+
+class TaskBulkClaimApi(APIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        operation_id="tasks_claim_many",
+        request=BulkClaimIn,
+        responses=inline_serializer(
+            "BulkClaimOut",
+            {"claimed": serializers.ListField(child=serializers.IntegerField()), "refused": serializers.DictField()},
+        ),
+    )
+    def post(self, request):
+        payload = BulkClaimIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        claimed, refused = actions.steps_claim_bulk(step_ids=payload.validated_data["ids"], user=request.user)
+        return Response({"claimed": [s.pk for s in claimed], "refused": {str(k): v for k, v in refused.items()}})
+
+
+class TaskNoteApi(APIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(request=NoteIn, responses={201: NoteOut})
+    def post(self, request, pk: int):
+        payload = NoteIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        selectors.step_get_for_staff(user=request.user, pk=pk)
+        note = actions.case_note_add(step_id=pk, user=request.user, text_=payload.validated_data["text"])
+        return Response(NoteOut(note).data, status=201)
+
+
+class TaskAssignApi(APIView):
+    """A department administrator assigns the step to a colleague."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(request=AssignIn, responses=StepDetailOut)
+    def post(self, request, pk: int):
+        payload = AssignIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        selectors.step_get_for_staff(user=request.user, pk=pk)
+        to = get_user_model().objects.filter(username=payload.validated_data["assignee"]).first()
+        if to is None:
+            raise PortalError(_("There is no colleague with that username."), code="not_eligible")
+        actions.step_assign(step_id=pk, by=request.user, to=to)
+        return Response(_step_out(request, pk))
+
+
+class TaskRevealApi(APIView):
+    """Show one masked answer in full; the reason is recorded in the data-access log."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        request=RevealIn,
+        responses=inline_serializer("RevealOut", {"field": serializers.CharField(), "value": serializers.CharField()}),
+    )
+    def post(self, request, pk: int):
+        payload = RevealIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        selectors.step_get_for_staff(user=request.user, pk=pk)
+        value = actions.case_data_reveal(step_id=pk, user=request.user, **payload.validated_data)
+        return Response({"field": payload.validated_data["field"], "value": value})

@@ -1,0 +1,41 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from services.casework.constants import DeadlineState
+from services.casework.selectors import QueueFilters
+
+
+class QueueFilterForm(forms.Form):
+    reference = forms.CharField(label=_("Reference number"), required=False, max_length=20)
+    service = forms.SlugField(label=_("Service code"), required=False, max_length=60)
+    assignment = forms.ChoiceField(
+        label=_("Assigned"),
+        required=False,
+        choices=[("", _("Everyone's")), ("mine", _("Mine")), ("unclaimed", _("Not claimed"))],
+    )
+    deadline = forms.ChoiceField(label=_("Deadline"), required=False, choices=[("", _("Any")), *DeadlineState.choices])
+    submitted_from = forms.DateField(
+        label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    submitted_to = forms.DateField(
+        label=_("Submitted to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    cursor = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("submitted_from"), data.get("submitted_to")
+        if start and end and start > end:
+            self.add_error("submitted_to", _("The end date is before the start date."))
+        return data
+
+    def filters(self) -> QueueFilters:
+        data = self.cleaned_data
+        return QueueFilters(
+            service=data.get("service") or "",
+            assignment=data.get("assignment") or "",
+            deadline=data.get("deadline") or "",
+            submitted_from=data.get("submitted_from"),
+            submitted_to=data.get("submitted_to"),
+            reference=data.get("reference") or "",
+        )
