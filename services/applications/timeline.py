@@ -3,7 +3,7 @@ and which department did it; staff also see who."""
 
 from django.utils.translation import gettext as _
 
-from services.applications.constants import EventKind
+from services.applications.constants import INTERNAL_EVENT_KINDS, EventKind
 from services.applications.models import CaseEvent
 from services.core.i18n import current_is_english
 
@@ -29,10 +29,34 @@ def event_sentence(event: CaseEvent) -> str:
         return _("Your application was approved. The case is complete.")
     if event.kind == EventKind.REJECTED:
         return _("Your application was not approved.")
+    if event.kind == EventKind.CORRECTION_REQUESTED:
+        return _("%(department)s asked you to correct your application. The time limit stops until you do.") % {
+            "department": department
+        }
+    if event.kind == EventKind.CORRECTION_SUBMITTED:
+        return _("You sent the correction. The case goes on.")
+    if event.kind == EventKind.RETURNED:
+        return _("The case went back to “%(stage)s” for another look.") % {"stage": stage}
+    if event.kind == EventKind.CHECK_DONE:
+        return _("%(department)s made an automatic check.") % {"department": department}
+    if event.kind == EventKind.STAGE_SKIPPED:
+        return _("“%(stage)s” does not apply to this application.") % {"stage": stage}
+    if event.kind == EventKind.STEP_CLAIMED:
+        return _("%(department)s: the step was claimed.") % {"department": department}
+    if event.kind == EventKind.STEP_ASSIGNED:
+        return _("%(department)s: the step was assigned.") % {"department": department}
+    if event.kind == EventKind.NOTE_ADDED:
+        return _("%(department)s: an internal note was added.") % {"department": department}
+    if event.kind == EventKind.ESCALATED:
+        return _("%(department)s: the step is overdue and was escalated.") % {"department": department}
+    if event.kind == EventKind.DATA_REVEALED:
+        return _("%(department)s: masked personal data was shown in full.") % {"department": department}
     return event.get_kind_display()
 
 
 def timeline_entries(events, *, for_staff: bool = False) -> list[dict]:
+    """The history as sentences. Citizens see what happened to their case, not how the back
+    office organised itself (claims, notes, escalations)."""
     return [
         {
             "at": event.at,
@@ -42,4 +66,5 @@ def timeline_entries(events, *, for_staff: bool = False) -> list[dict]:
             "actor": (str(event.actor) if event.actor_id else "") if for_staff else "",
         }
         for event in events
+        if for_staff or event.kind not in INTERNAL_EVENT_KINDS
     ]

@@ -23,10 +23,10 @@ def reviewer_of(department_code: str):
     )
 
 
-def decide(step: Step, decision: str, capture, reason: str = "", user=None):
+def decide(step: Step, decision: str, capture, reason: str = "", user=None, items=None):
     user = user or reviewer_of(step.department.code)
     with capture(execute=True):
-        return actions.step_decide(step_id=step.pk, user=user, decision=decision, reason=reason)
+        return actions.step_decide(step_id=step.pk, user=user, decision=decision, reason=reason, items=items)
 
 
 def open_steps(application) -> list[Step]:
