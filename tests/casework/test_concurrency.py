@@ -31,13 +31,13 @@ def test_two_reviewers_at_once_give_one_decision_and_one_conflict(
 
     # Hold each decision open a moment after its check, so that without a lock both
     # would see the step still open and both would decide it.
-    original_check = actions._check_may_decide
+    original_check = actions._check_may_work_on
 
     def slow_check(**kwargs):
         original_check(**kwargs)
         time.sleep(0.5)
 
-    monkeypatch.setattr(actions, "_check_may_decide", slow_check)
+    monkeypatch.setattr(actions, "_check_may_work_on", slow_check)
     start = threading.Barrier(2)
     results: dict[str, object] = {}
 

@@ -94,3 +94,40 @@ def test_worker_ends_a_case_rejected_in_a_parallel_stage(start_worker):
     assert application.status == ApplicationStatus.REJECTED
     assert Step.objects.get(application=application, department__code="amr").status == "cancelled"
     assert not Step.objects.filter(application=application, department__code="mip").exists()
+
+
+def test_automatic_check_runs_only_on_its_department_queue(real_broker):
+    """A worker pool without the department's queue leaves the check waiting; the
+    department's own worker runs it."""
+    import redis
+
+    from services.catalog.models import StageStep
+
+    service = make_service(stages=[["psb"], ["mca"]])
+    StageStep.objects.filter(department__code="psb").update(automatic_check="applicant_adult")
+    central = Worker(broker_url=real_broker, queues=["default"]).start()
+    department = None
+    try:
+        application, _ = application_actions.application_submit(
+            citizen=CitizenFactory(), service_code=service.code, answers=dict(VALID_ANSWERS)
+        )
+        check_step = wait_for(
+            lambda: Step.objects.filter(application=application, department__code="psb").first(),
+            what="the automatic step",
+            worker=central,
+        )
+        queued = redis.Redis.from_url(real_broker)
+        wait_for(lambda: queued.llen("dept.psb") == 1, what="the check waiting on dept.psb", worker=central)
+        check_step.refresh_from_db()
+        assert check_step.status == "open" and check_step.automatic_check == "applicant_adult"
+
+        department = Worker(broker_url=real_broker, queues=["dept.psb"]).start()
+        wait_for(lambda: _open_departments(application) == ["mca"], what="the check and routing", worker=department)
+        check_step.refresh_from_db()
+        assert check_step.status == "approved" and check_step.decided_by is None
+        assert "casework.run_check[" in department.log()
+        assert "casework.run_check[" not in central.log()
+    finally:
+        central.stop()
+        if department:
+            department.stop()
