@@ -12,9 +12,28 @@ def event_stage_name(event: CaseEvent) -> str:
     return (event.stage_name_en if current_is_english() and event.stage_name_en else event.stage_name_zh) or ""
 
 
-def event_sentence(event: CaseEvent) -> str:
+def _staff_sentence(event: CaseEvent, department: str) -> str | None:
+    """Staff read about the applicant, not to them."""
+    if event.kind == EventKind.SUBMITTED:
+        return _("The applicant submitted the application.")
+    if event.kind == EventKind.COMPLETED:
+        return _("The case was approved and is complete.")
+    if event.kind == EventKind.REJECTED:
+        return _("The case was not approved and is closed.")
+    if event.kind == EventKind.CORRECTION_REQUESTED:
+        return _("%(department)s asked the applicant for a correction; the clock stopped.") % {"department": department}
+    if event.kind == EventKind.CORRECTION_SUBMITTED:
+        return _("The applicant sent the correction; the clock runs again.")
+    return None
+
+
+def event_sentence(event: CaseEvent, *, for_staff: bool = False) -> str:
     department = event.department.name if event.department_id else ""
     stage = event_stage_name(event)
+    if for_staff:
+        sentence = _staff_sentence(event, department)
+        if sentence:
+            return sentence
     if event.kind == EventKind.SUBMITTED:
         return _("You submitted the application.")
     if event.kind == EventKind.STAGE_STARTED:
@@ -61,7 +80,7 @@ def timeline_entries(events, *, for_staff: bool = False) -> list[dict]:
         {
             "at": event.at,
             "kind": event.kind,
-            "text": event_sentence(event),
+            "text": event_sentence(event, for_staff=for_staff),
             "note": event.note,
             "actor": (str(event.actor) if event.actor_id else "") if for_staff else "",
         }

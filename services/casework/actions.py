@@ -395,7 +395,6 @@ def _step_reject(*, application: Application, step: Step, user, reason: str) -> 
         department=step.department,
         from_status=from_status,
         to_status=ApplicationStatus.REJECTED,
-        note=reason,
     )
     _notify_citizen_decided(application)
 

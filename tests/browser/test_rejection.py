@@ -53,10 +53,12 @@ def test_reviewer_rejects_with_a_reason_and_the_citizen_reads_it(new_page, demo)
     card.locator(f"a[href='/my/applications/{reference}/']").tap()
     status = citizen.locator("#case-status")
     expect(status.locator(".status-rejected")).to_be_visible()
-    expect(status.locator(".timeline > li.timeline-step_rejected")).to_have_count(1)
-    rejected = status.locator(".timeline > li.timeline-rejected")
-    expect(rejected).to_have_count(1)
-    expect(rejected.locator(".note")).to_contain_text(REASON)
+    # The reason is shown once, with the department that gave it.
+    step_rejected = status.locator(".timeline > li.timeline-step_rejected")
+    expect(step_rejected).to_have_count(1)
+    expect(step_rejected.locator(".note")).to_contain_text(REASON)
+    expect(status.locator(".timeline > li.timeline-rejected")).to_have_count(1)
+    expect(status.locator(".timeline .note")).to_have_count(1)
     assert_fits_phone(citizen)
 
     for page in (amr, citizen):

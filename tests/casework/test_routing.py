@@ -59,8 +59,10 @@ def test_rejection_in_a_parallel_stage_ends_the_case_and_closes_the_siblings(dja
     assert application.status == ApplicationStatus.REJECTED
     statuses = dict(Step.objects.filter(application=application).values_list("department__code", "status"))
     assert statuses == {"amr": "cancelled", "fire": "rejected"}
-    rejected = CaseEvent.objects.get(application=application, kind=EventKind.REJECTED)
+    # The reason is told once, with the department that gave it.
+    rejected = CaseEvent.objects.get(application=application, kind=EventKind.STEP_REJECTED)
     assert rejected.note == "疏散通道不足"
+    assert CaseEvent.objects.get(application=application, kind=EventKind.REJECTED).note == ""
 
 
 def test_rejection_needs_a_reason(django_capture_on_commit_callbacks):
