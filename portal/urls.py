@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from services.accounts.api.views import TokenObtainApi
-from services.applications.api.views import ApplicationDetailApi, ApplicationListCreateApi
+from services.applications.api.views import ApplicationCorrectionApi, ApplicationDetailApi, ApplicationListCreateApi
 from services.casework.api.views import (
     TaskAssignApi,
     TaskBulkClaimApi,
@@ -24,6 +24,7 @@ api_v1 = [
     path("services/<slug:code>/", ServiceGuideApi.as_view(), name="service-guide"),
     path("applications/", ApplicationListCreateApi.as_view(), name="application-list"),
     path("applications/<str:reference>/", ApplicationDetailApi.as_view(), name="application-detail"),
+    path("applications/<str:reference>/correction/", ApplicationCorrectionApi.as_view(), name="application-correction"),
     path("tasks/", TaskListApi.as_view(), name="task-list"),
     path("tasks/claim/", TaskBulkClaimApi.as_view(), name="task-claim-bulk"),
     path("tasks/<int:pk>/", TaskDetailApi.as_view(), name="task-detail"),

@@ -8,4 +8,5 @@ urlpatterns = [
     path("my/applications/", views.application_list, name="mine"),
     path("my/applications/<str:reference>/", views.application_detail, name="detail"),
     path("my/applications/<str:reference>/submitted/", views.application_submitted, name="submitted"),
+    path("my/applications/<str:reference>/correction/", views.application_correction, name="correction"),
 ]

@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from services.applications import actions, selectors
 from services.applications.timeline import timeline_entries
+from services.casework.actions import case_correction_submit
 from services.casework.constants import StepStatus
 
 
@@ -39,11 +40,21 @@ class TimelineEntryOut(serializers.Serializer):
     note = serializers.CharField()
 
 
+class CorrectionOut(serializers.Serializer):
+    items = serializers.ListField(child=serializers.DictField())
+    requested_at = serializers.DateTimeField()
+
+
 class ApplicationDetailOut(ApplicationListOut):
     answers = serializers.DictField()
+    open_correction = serializers.SerializerMethodField()
     decided_at = serializers.DateTimeField()
     current_departments = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
+
+    def get_open_correction(self, application) -> dict | None:
+        correction = application.corrections.filter(resolved_at=None).first()
+        return CorrectionOut(correction).data if correction else None
 
     def get_current_departments(self, application) -> list[dict]:
         steps = application.steps.filter(status=StepStatus.OPEN).select_related("department")
@@ -95,4 +106,32 @@ class ApplicationDetailApi(APIView):
     @extend_schema(responses=ApplicationDetailOut)
     def get(self, request, reference: str):
         application = selectors.application_get_for_citizen(citizen=request.user, reference=reference)
+        return Response(ApplicationDetailOut(application).data)
+
+
+class CorrectionIn(serializers.Serializer):
+    answers = serializers.DictField(
+        required=False, default=dict, help_text="New answers to the questions the correction request names."
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class ApplicationCorrectionApi(APIView):
+    """Answer a correction request (补正). Only the questions it names may change; the case
+    returns to the step that asked, with its deadline moved on by the days it waited."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(request=CorrectionIn, responses=ApplicationDetailOut)
+    def post(self, request, reference: str):
+        payload = CorrectionIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        application = selectors.application_get_for_citizen(citizen=request.user, reference=reference)
+        case_correction_submit(
+            application_id=application.pk,
+            citizen=request.user,
+            answers=payload.validated_data["answers"],
+            comment=payload.validated_data.get("comment", ""),
+        )
+        application.refresh_from_db()
         return Response(ApplicationDetailOut(application).data)
