@@ -69,7 +69,7 @@ def _safe_next(request, default: str) -> str:
 @staff_required
 @require_POST
 def steps_claim(request):
-    ids = [int(v) for v in request.POST.getlist("step") if v.isdigit()]
+    ids = [int(v) for v in request.POST.getlist("step") if v.isascii() and v.isdigit()]
     if not ids:
         messages.warning(request, _("Choose the steps to claim first."))
     else:

@@ -1,13 +1,32 @@
 """API conventions shared by every context: PortalError becomes a JSON error with a stable
 code and a message in the caller's language."""
 
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from services.core.errors import InvalidInput, PortalError
 
 
+def _messages(detail) -> list[str]:
+    if isinstance(detail, dict):
+        return [m for value in detail.values() for m in _messages(value)]
+    if isinstance(detail, list):
+        return [m for value in detail for m in _messages(value)]
+    return [str(detail)]
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, ValidationError):
+        # Serializer errors in the same shape as every other refusal.
+        detail = exc.detail if isinstance(exc.detail, dict) else {"__all__": exc.detail}
+        errors = {
+            ("__all__" if name == "non_field_errors" else name): _messages(value) for name, value in detail.items()
+        }
+        messages = [m for field in errors.values() for m in field]
+        summary = messages[0] if len(messages) == 1 else _("Some of the input needs your attention.")
+        return Response({"code": "invalid_input", "detail": summary, "errors": errors}, status=400)
     if isinstance(exc, PortalError):
         body = {"code": exc.code, "detail": str(exc.message)}
         if isinstance(exc, InvalidInput):

@@ -1,19 +1,34 @@
 """Working days in China: weekends and official public holidays are off, make-up workdays
 (调休) are on. The calendar comes from the chinesecalendar package, which follows the State
-Council's annual notices; a year it does not know yet is an error, never a guess."""
+Council's annual notices. For a year it does not know yet, see `is_working_day`."""
 
+import functools
+import logging
 from datetime import date, timedelta
 
 import chinese_calendar
 
-from services.core.errors import PortalError
+logger = logging.getLogger(__name__)
 
 
 def is_working_day(day: date) -> bool:
     try:
         return chinese_calendar.is_workday(day)
-    except NotImplementedError as exc:
-        raise PortalError(f"The official calendar for {day.year} is not available yet.") from exc
+    except NotImplementedError:
+        # The State Council publishes next year's holidays late in the year and the package
+        # follows. Until then only weekends count as days off: a deadline computed so is never
+        # later than the real one, so no citizen is promised more time than the law gives.
+        _warn_calendar_missing(day.year)
+        return day.weekday() < 5
+
+
+@functools.cache
+def _warn_calendar_missing(year: int) -> None:
+    logger.warning(
+        "The official holiday calendar for %s is not in chinesecalendar yet: counting weekends only. "
+        "Upgrade the package when the State Council's notice is out.",
+        year,
+    )
 
 
 def add_working_days(start: date, days: int) -> date:

@@ -84,7 +84,9 @@ def test_token_with_a_wrong_password_is_refused_with_a_message(api_client):
     response = api_client.post(TOKEN_URL, {"username": "13800000004", "password": "wrong-password"}, format="json")
 
     assert response.status_code == 400
-    assert response.json()["non_field_errors"][0].strip()
+    assert response.json()["code"] == "invalid_input"
+    assert response.json()["errors"]["__all__"][0].strip()
+    assert response.json()["detail"] == response.json()["errors"]["__all__"][0]
     assert "token" not in response.json()
 
 
@@ -102,7 +104,7 @@ def test_token_without_a_password_is_a_400(api_client):
     response = api_client.post(TOKEN_URL, {"username": "13800000006"}, format="json")
 
     assert response.status_code == 400
-    assert "password" in response.json()
+    assert "password" in response.json()["errors"]
 
 
 # --- registration page --------------------------------------------------------------------------

@@ -210,7 +210,7 @@ def test_application_without_a_service_field_is_a_400(citizen_api):
     response = citizen_api.post(LIST_API, {"answers": VALID_ANSWERS}, format="json")
 
     assert response.status_code == 400
-    assert "service" in response.json()
+    assert "service" in response.json()["errors"]
 
 
 # --- validation of answers -----------------------------------------------------------------------
@@ -300,7 +300,7 @@ def test_answers_that_are_not_an_object_are_a_400(citizen_api, service):
     response = citizen_api.post(LIST_API, {"service": "birth-registration", "answers": ["王小明"]}, format="json")
 
     assert response.status_code == 400
-    assert "answers" in response.json()
+    assert "answers" in response.json()["errors"]
 
 
 # --- language of error messages --------------------------------------------------------------------

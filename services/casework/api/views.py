@@ -15,7 +15,7 @@ from services.casework import actions, selectors
 from services.casework.constants import Decision
 from services.casework.forms import QueueFilterForm
 from services.casework.views import _answers_for_staff, _with_deadlines
-from services.core.errors import InvalidInput, PortalError
+from services.core.errors import Forbidden, InvalidInput, PortalError
 
 
 class IsStaff(BasePermission):
@@ -166,9 +166,10 @@ class TaskDecisionApi(APIView):
 
     @extend_schema(request=DecisionIn, responses=StepDetailOut)
     def post(self, request, pk: int):
+        # The department first: staff of another learn nothing, not even that the body was wrong.
+        selectors.step_get_for_staff(user=request.user, pk=pk)
         payload = DecisionIn(data=request.data)
         payload.is_valid(raise_exception=True)
-        selectors.step_get_for_staff(user=request.user, pk=pk)
         actions.step_decide(step_id=pk, user=request.user, **payload.validated_data)
         return Response(_step_out(request, pk))
 
@@ -206,9 +207,10 @@ class TaskNoteApi(APIView):
 
     @extend_schema(request=NoteIn, responses={201: NoteOut})
     def post(self, request, pk: int):
+        # The department first: staff of another learn nothing, not even that the body was wrong.
+        selectors.step_get_for_staff(user=request.user, pk=pk)
         payload = NoteIn(data=request.data)
         payload.is_valid(raise_exception=True)
-        selectors.step_get_for_staff(user=request.user, pk=pk)
         note = actions.case_note_add(step_id=pk, user=request.user, text_=payload.validated_data["text"])
         return Response(NoteOut(note).data, status=201)
 
@@ -220,9 +222,13 @@ class TaskAssignApi(APIView):
 
     @extend_schema(request=AssignIn, responses=StepDetailOut)
     def post(self, request, pk: int):
+        # The department first: staff of another learn nothing, not even that the body was wrong.
+        selectors.step_get_for_staff(user=request.user, pk=pk)
         payload = AssignIn(data=request.data)
         payload.is_valid(raise_exception=True)
-        selectors.step_get_for_staff(user=request.user, pk=pk)
+        step = selectors.step_get_for_staff(user=request.user, pk=pk)
+        if not selectors.staff_is_department_admin(user=request.user, department_id=step.department_id):
+            raise Forbidden(_("Only the department administrator can assign steps."))
         to = get_user_model().objects.filter(username=payload.validated_data["assignee"]).first()
         if to is None:
             raise PortalError(_("There is no colleague with that username."), code="not_eligible")
@@ -240,8 +246,9 @@ class TaskRevealApi(APIView):
         responses=inline_serializer("RevealOut", {"field": serializers.CharField(), "value": serializers.CharField()}),
     )
     def post(self, request, pk: int):
+        # The department first: staff of another learn nothing, not even that the body was wrong.
+        selectors.step_get_for_staff(user=request.user, pk=pk)
         payload = RevealIn(data=request.data)
         payload.is_valid(raise_exception=True)
-        selectors.step_get_for_staff(user=request.user, pk=pk)
         value = actions.case_data_reveal(step_id=pk, user=request.user, **payload.validated_data)
         return Response({"field": payload.validated_data["field"], "value": value})
