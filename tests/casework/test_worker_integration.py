@@ -131,3 +131,65 @@ def test_automatic_check_runs_only_on_its_department_queue(real_broker):
         central.stop()
         if department:
             department.stop()
+
+
+def test_worker_routes_a_sequential_chain_across_three_departments(start_worker):
+    service = make_service(stages=[["health"], ["psb"], ["mip"]])
+    reviewers = {code: reviewer_of(code) for code in ("health", "psb", "mip")}
+    worker = start_worker()
+    application, _ = application_actions.application_submit(
+        citizen=CitizenFactory(), service_code=service.code, answers=dict(VALID_ANSWERS)
+    )
+    for department in ("health", "psb", "mip"):
+        wait_for(lambda d=department: _open_departments(application) == [d], what=department, worker=worker)
+        _approve_all_open(application, reviewers)
+    wait_for(
+        lambda: Application.objects.get(pk=application.pk).status == ApplicationStatus.COMPLETED,
+        what="completion",
+        worker=worker,
+    )
+    assert list(
+        Step.objects.filter(application=application).order_by("pk").values_list("department__code", flat=True)
+    ) == [
+        "health",
+        "psb",
+        "mip",
+    ]
+
+
+def test_worker_takes_a_conditional_stage_for_one_case_and_skips_it_for_another(start_worker):
+    from services.catalog.models import Stage
+
+    schema = {
+        "groups": [
+            {
+                "key": "business",
+                "title": {"zh": "经营", "en": "Business"},
+                "fields": [
+                    {"name": "full_name", "type": "text", "label": {"zh": "姓名", "en": "Name"}},
+                    {"name": "id_number", "type": "id_number", "label": {"zh": "身份证", "en": "ID"}},
+                    {"name": "mobile", "type": "mobile", "label": {"zh": "手机", "en": "Mobile"}},
+                    {"name": "scope", "type": "text", "label": {"zh": "经营范围", "en": "Scope"}},
+                ],
+            }
+        ]
+    }
+    service = make_service(stages=[["amr"], ["health"], ["fire"]], schema=schema)
+    Stage.objects.filter(template__service=service, position=2).update(
+        condition={"field": "scope", "op": "contains", "value": "餐饮"}
+    )
+    reviewers = {code: reviewer_of(code) for code in ("amr", "health", "fire")}
+    worker = start_worker()
+    catering, _ = application_actions.application_submit(
+        citizen=CitizenFactory(), service_code=service.code, answers={**VALID_ANSWERS, "scope": "餐饮服务"}
+    )
+    retail, _ = application_actions.application_submit(
+        citizen=CitizenFactory(), service_code=service.code, answers={**VALID_ANSWERS, "scope": "日用百货"}
+    )
+    for application in (catering, retail):
+        wait_for(lambda a=application: _open_departments(a) == ["amr"], what="the first stage", worker=worker)
+        _approve_all_open(application, reviewers)
+    wait_for(lambda: _open_departments(catering) == ["health"], what="the food-safety stage", worker=worker)
+    wait_for(lambda: _open_departments(retail) == ["fire"], what="the fire stage, skipping food", worker=worker)
+    assert CaseEvent.objects.filter(application=retail, kind=EventKind.STAGE_SKIPPED).count() == 1
+    assert not CaseEvent.objects.filter(application=catering, kind=EventKind.STAGE_SKIPPED).exists()
