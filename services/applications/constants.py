@@ -8,19 +8,31 @@ class ApplicationStatus(models.TextChoices):
     CORRECTION = "correction", _("Waiting for your correction")
     COMPLETED = "completed", _("Approved")
     REJECTED = "rejected", _("Not approved")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 # The only status changes there are. Anything else is a bug and is refused.
 TRANSITIONS: dict[str, set[str]] = {
-    ApplicationStatus.SUBMITTED: {ApplicationStatus.IN_REVIEW, ApplicationStatus.COMPLETED, ApplicationStatus.REJECTED},
+    ApplicationStatus.SUBMITTED: {
+        ApplicationStatus.IN_REVIEW,
+        ApplicationStatus.COMPLETED,
+        ApplicationStatus.REJECTED,
+        ApplicationStatus.WITHDRAWN,
+    },
     ApplicationStatus.IN_REVIEW: {
         ApplicationStatus.CORRECTION,
         ApplicationStatus.COMPLETED,
         ApplicationStatus.REJECTED,
+        ApplicationStatus.WITHDRAWN,
     },
-    ApplicationStatus.CORRECTION: {ApplicationStatus.IN_REVIEW, ApplicationStatus.REJECTED},
+    ApplicationStatus.CORRECTION: {
+        ApplicationStatus.IN_REVIEW,
+        ApplicationStatus.REJECTED,
+        ApplicationStatus.WITHDRAWN,
+    },
     ApplicationStatus.COMPLETED: set(),
     ApplicationStatus.REJECTED: set(),
+    ApplicationStatus.WITHDRAWN: set(),
 }
 
 OPEN_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW, ApplicationStatus.CORRECTION)
@@ -44,6 +56,26 @@ class EventKind(models.TextChoices):
     NOTE_ADDED = "note_added", _("Internal note")
     ESCALATED = "escalated", _("Overdue step escalated")
     DATA_REVEALED = "data_revealed", _("Masked data revealed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    MATERIAL_ADDED = "material_added", _("Material added")
+    RATED = "rated", _("Rated")
+
+
+class RatingTag(models.TextChoices):
+    """Reasons a citizen gives with a rating (好差评), good and bad."""
+
+    FAST = "fast", _("Quick")
+    CLEAR = "clear", _("Clear guidance")
+    FRIENDLY = "friendly", _("Helpful staff")
+    ONCE = "once", _("Done in one go")
+    SLOW = "slow", _("Too slow")
+    UNCLEAR = "unclear", _("Unclear what was needed")
+    REPEAT = "repeat", _("Asked for the same thing again")
+    UNHELPFUL = "unhelpful", _("Unhelpful")
+
+
+# A rating at or below this opens a follow-up for the department.
+BAD_RATING_MAX = 2
 
 
 # History entries only staff see: how the back office organises itself.

@@ -111,3 +111,103 @@ class CorrectionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id}: {len(self.items)} items"
+
+
+def upload_path(instance, filename: str) -> str:
+    """Private storage, outside static files, under a name that tells nothing."""
+    import uuid
+
+    return f"uploads/{instance.owner_id}/{uuid.uuid4().hex}"
+
+
+class Draft(models.Model):
+    """An application being filled in: saved as the citizen goes, resumed from "my
+    applications", deleted after DRAFT_RETENTION_DAYS with a reminder before."""
+
+    citizen = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="drafts")
+    answers = models.JSONField(default=dict)
+    # The page of the form the citizen last reached: a group key, "materials" or "check".
+    page = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    expires_on = models.DateField()
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    submit_key = models.CharField(max_length=80, help_text="Idempotency key of the final submission.")
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["citizen", "service"], name="one_draft_per_service")]
+        verbose_name = _("draft")
+        verbose_name_plural = _("drafts")
+
+    def __str__(self) -> str:
+        return f"{self.citizen_id} {self.service_id}"
+
+
+class Upload(models.Model):
+    """A file a citizen gave for one material: first on a draft, then on the application."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="uploads")
+    draft = models.ForeignKey(Draft, on_delete=models.SET_NULL, null=True, blank=True, related_name="uploads")
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, null=True, blank=True, related_name="uploads"
+    )
+    material = models.ForeignKey("catalog.Material", on_delete=models.PROTECT, related_name="uploads")
+    file = models.FileField(upload_to=upload_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("uploaded file")
+        verbose_name_plural = _("uploaded files")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Rating(models.Model):
+    """The citizen's rating of a finished case (好差评), one per case."""
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="rating")
+    score = models.PositiveSmallIntegerField(_("rating"))
+    tags = models.JSONField(default=list)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5), name="rating_score_1_to_5")
+        ]
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {self.score}"
+
+
+class FollowUp(models.Model):
+    """A bad rating opens one: the department answers the citizen by a deadline."""
+
+    rating = models.OneToOneField(Rating, on_delete=models.PROTECT, related_name="follow_up")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="follow_ups")
+    due_date = models.DateField()
+    reply = models.TextField(_("reply"), blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    replied_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        indexes = [models.Index(fields=["department", "replied_at", "due_date"], name="follow_up_queue_idx")]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+
+    def __str__(self) -> str:
+        return f"{self.rating_id} → {self.department_id}"

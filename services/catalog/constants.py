@@ -19,4 +19,4 @@ class AutomaticCheck(models.TextChoices):
 # Operators a stage condition may use on an answer.
 CONDITION_OPERATORS = ("equals", "not_equals", "contains", "in", "gte", "lte", "answered")
 
-FIELD_TYPES = ("text", "textarea", "date", "integer", "choice", "id_number", "mobile", "email")
+FIELD_TYPES = ("text", "textarea", "date", "integer", "choice", "id_number", "mobile", "email", "credit_code")

@@ -7,6 +7,24 @@ from services.catalog.constants import AutomaticCheck, StepRole
 from services.core.i18n import Bilingual
 
 
+class LifeEvent(Bilingual, models.Model):
+    """A moment in life (birth, schooling, work, marriage, housing, starting a business,
+    retirement) that services are grouped by, as citizens think of them."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("life event")
+        verbose_name_plural = _("life events")
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+
 class Service(Bilingual, models.Model):
     """A public service (政务服务事项) a citizen can apply for."""
 
@@ -23,6 +41,13 @@ class Service(Bilingual, models.Model):
     fee_en = models.CharField(_("fee (English)"), max_length=200, default="Free of charge")
     form_schema = models.JSONField(_("form schema"), default=dict)
     is_published = models.BooleanField(_("published"), default=False)
+    life_events = models.ManyToManyField(LifeEvent, related_name="services", blank=True, verbose_name=_("life events"))
+    keywords = models.CharField(
+        _("search keywords"),
+        max_length=300,
+        blank=True,
+        help_text=_("Other words people use for it, in both languages."),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -56,6 +81,13 @@ class Material(Bilingual, models.Model):
     note_zh = models.CharField(_("note (Chinese)"), max_length=300, blank=True)
     note_en = models.CharField(_("note (English)"), max_length=300, blank=True)
     required = models.BooleanField(_("required"), default=True)
+    # 容缺受理: the application is accepted without it; it must follow within these working days.
+    deferrable_days = models.PositiveSmallIntegerField(
+        _("may follow later, within working days"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty if it must come with the application."),
+    )
 
     class Meta:
         ordering = ["service", "position", "pk"]

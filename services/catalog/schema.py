@@ -19,7 +19,14 @@ from django.utils.translation import gettext as _
 from services.catalog.constants import CONDITION_OPERATORS, FIELD_TYPES
 from services.core.errors import InvalidInput
 from services.core.i18n import current_is_english
-from services.core.validators import normalize_id_number, normalize_mobile, validate_id_number, validate_mobile
+from services.core.validators import (
+    normalize_credit_code,
+    normalize_id_number,
+    normalize_mobile,
+    validate_credit_code,
+    validate_id_number,
+    validate_mobile,
+)
 
 _TEXT = {
     "type": "object",
@@ -59,6 +66,10 @@ META_SCHEMA = {
                                 "max_length": {"type": "integer", "minimum": 1, "maximum": 2000},
                                 "min": {"type": "integer"},
                                 "max": {"type": "integer"},
+                                "show_if": {
+                                    "type": "object",
+                                    "description": "Ask only when an earlier answer matches (a stage condition).",
+                                },
                                 "choices": {
                                     "type": "array",
                                     "minItems": 1,
@@ -91,6 +102,14 @@ def schema_check(schema) -> list[str]:
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         problems.append(f"field names used twice: {', '.join(duplicates)}")
+    earlier: list[dict] = []
+    for group in schema["groups"]:
+        for field in group["fields"]:
+            if "show_if" in field:
+                # A question may depend only on questions asked before it.
+                known = {"groups": [{"fields": earlier}]}
+                problems += [f"{field['name']}.show_if: {p}" for p in condition_check(field["show_if"], schema=known)]
+            earlier.append(field)
     for group in schema["groups"]:
         for field in group["fields"]:
             if field["type"] == "choice" and not field.get("choices"):
@@ -109,6 +128,13 @@ class MobileField(forms.CharField):
 
     def to_python(self, value):
         return normalize_mobile(super().to_python(value))
+
+
+class CreditCodeField(forms.CharField):
+    default_validators = [validate_credit_code]
+
+    def to_python(self, value):
+        return normalize_credit_code(super().to_python(value))
 
 
 class IdNumberField(forms.CharField):
@@ -146,6 +172,8 @@ def _form_field(spec: dict) -> forms.Field:
         )
     if kind == "email":
         return forms.EmailField(**common)
+    if kind == "credit_code":
+        return CreditCodeField(max_length=18, widget=forms.TextInput(attrs={"autocapitalize": "characters"}), **common)
     raise ValueError(f"unknown field type {kind}")
 
 
@@ -160,6 +188,18 @@ def _to_json(value):
     return value
 
 
+def visible_fields(schema: dict, answers: dict) -> set[str]:
+    """The questions asked, given the answers: a question with `show_if` is asked only when
+    the condition holds for the answers given before it."""
+    visible = set()
+    for group in schema.get("groups", []):
+        for spec in group["fields"]:
+            shown = {k: v for k, v in answers.items() if k in visible}
+            if condition_holds(spec.get("show_if"), shown):
+                visible.add(spec["name"])
+    return visible
+
+
 def answers_clean(*, schema: dict, data: dict) -> dict:
     """Validate answers against the schema: returns JSON-ready values, or raises InvalidInput
     with a message per field in the active language. Unknown keys are an error, so that a
@@ -171,7 +211,12 @@ def answers_clean(*, schema: dict, data: dict) -> dict:
     # A form reads text: numbers become text, anything else (lists, objects, true/false) is
     # an error of its own rather than a crash deep in a field.
     not_scalar = sorted(k for k, v in data.items() if isinstance(v, bool | list | dict))
-    form = form_class(data={k: ("" if v is None else str(v)) for k, v in data.items() if k not in not_scalar})
+    raw = {k: ("" if v is None else str(v)) for k, v in data.items() if k not in not_scalar}
+    asked = visible_fields(schema, raw)
+    form = form_class(data={k: v for k, v in raw.items() if k in asked})
+    for name, field in form.fields.items():
+        if name not in asked:
+            field.required = False  # not asked, so not needed; an answer given anyway is dropped
     if not form.is_valid() or unknown or not_scalar:
         errors = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
         for name in unknown:
@@ -180,7 +225,9 @@ def answers_clean(*, schema: dict, data: dict) -> dict:
             if name not in unknown:
                 errors[name] = [_("Give this answer as text or a number.")]
         raise InvalidInput(_("Some answers need your attention."), errors=errors)
-    return {name: _to_json(value) for name, value in form.cleaned_data.items() if value not in (None, "")}
+    return {
+        name: _to_json(value) for name, value in form.cleaned_data.items() if value not in (None, "") and name in asked
+    }
 
 
 def schema_questions(schema: dict) -> list[tuple[str, list[tuple[str, str]]]]:

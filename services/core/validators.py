@@ -56,3 +56,32 @@ def validate_id_number(value: str) -> None:
         ) from None
     if id_number_check_digit(value[:17]) != value[17]:
         raise ValidationError(_("This resident ID number is not valid: check it for a typing error."), code="id_number")
+
+
+CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+CREDIT_CODE_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+
+
+def normalize_credit_code(value: str) -> str:
+    return to_halfwidth(value).strip().upper()
+
+
+def credit_code_check_char(first17: str) -> str:
+    total = sum(CREDIT_CODE_CHARS.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS, strict=True))
+    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
+
+
+def validate_credit_code(value: str) -> None:
+    """A unified social credit code under GB 32100-2015: 18 characters (no I, O, S, V or Z),
+    a registration authority, a 6-digit region code, and a MOD 31 check character."""
+    value = normalize_credit_code(value)
+    if not CREDIT_CODE_RE.match(value):
+        raise ValidationError(
+            _("A unified social credit code has 18 digits and capital letters (never I, O, S, V or Z)."),
+            code="credit_code",
+        )
+    if credit_code_check_char(value[:17]) != value[17]:
+        raise ValidationError(
+            _("This unified social credit code is not valid: check it for a typing error."), code="credit_code"
+        )
