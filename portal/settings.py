@@ -224,3 +224,19 @@ LOGGING = {
 }
 
 PORTAL_NAME = _("One-stop government services")
+
+# The citizen's journey.
+DRAFT_RETENTION_DAYS = env.int("DRAFT_RETENTION_DAYS", default=30)
+DRAFT_REMINDER_DAYS = env.int("DRAFT_REMINDER_DAYS", default=7)  # before deletion
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+FOLLOW_UP_WORKING_DAYS = env.int("FOLLOW_UP_WORKING_DAYS", default=5)
+
+# Messages beyond the in-app inbox. Each channel has a backend class; the console ones print.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@zwfw.example.gov.cn")
+NOTIFICATION_BACKENDS = {
+    "email": env.str("NOTIFICATION_EMAIL_BACKEND", default="services.notifications.backends.DjangoEmailBackend"),
+    "sms": env.str("NOTIFICATION_SMS_BACKEND", default="services.notifications.backends.ConsoleSmsBackend"),
+}
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
