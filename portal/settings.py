@@ -172,6 +172,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "core.outbox_sweep", "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0)},
     # Deadlines live in the database; this sweep finds the overdue steps.
+    "drafts-sweep": {
+        "task": "applications.drafts_sweep",
+        "schedule": env.float("DRAFTS_SWEEP_SECONDS", default=3600.0),
+    },
     "escalate-overdue": {
         "task": "casework.escalate_overdue",
         "schedule": env.float("ESCALATION_SWEEP_SECONDS", default=900.0),

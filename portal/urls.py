@@ -4,7 +4,9 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from services.accounts.api.views import TokenObtainApi
+from services.applications.api.ratings import ApplicationRatingApi
 from services.applications.api.views import ApplicationCorrectionApi, ApplicationDetailApi, ApplicationListCreateApi
+from services.casework.api.follow_ups import FollowUpListApi, FollowUpReplyApi
 from services.casework.api.views import (
     TaskAssignApi,
     TaskBulkClaimApi,
@@ -25,6 +27,7 @@ api_v1 = [
     path("applications/", ApplicationListCreateApi.as_view(), name="application-list"),
     path("applications/<str:reference>/", ApplicationDetailApi.as_view(), name="application-detail"),
     path("applications/<str:reference>/correction/", ApplicationCorrectionApi.as_view(), name="application-correction"),
+    path("applications/<str:reference>/rating/", ApplicationRatingApi.as_view(), name="application-rating"),
     path("tasks/", TaskListApi.as_view(), name="task-list"),
     path("tasks/claim/", TaskBulkClaimApi.as_view(), name="task-claim-bulk"),
     path("tasks/<int:pk>/", TaskDetailApi.as_view(), name="task-detail"),
@@ -33,6 +36,9 @@ api_v1 = [
     path("tasks/<int:pk>/notes/", TaskNoteApi.as_view(), name="task-notes"),
     path("tasks/<int:pk>/assign/", TaskAssignApi.as_view(), name="task-assign"),
     path("tasks/<int:pk>/reveal/", TaskRevealApi.as_view(), name="task-reveal"),
+    path("follow-ups/", FollowUpListApi.as_view(), name="follow-up-list"),
+    path("follow-ups/<int:pk>/reply/", FollowUpReplyApi.as_view(), name="follow-up-reply"),
+    path("notifications/", include("services.notifications.api.urls")),
 ]
 
 urlpatterns = [
@@ -41,6 +47,7 @@ urlpatterns = [
     path("", include("services.applications.urls")),
     path("accounts/", include("services.accounts.urls")),
     path("workbench/", include("services.casework.urls")),
+    path("inbox/", include("services.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -8,13 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from services.applications.constants import ROUTE_TASK, TRANSITIONS, ApplicationStatus, EventKind
-from services.applications.models import Application, CaseEvent, ReferenceCounter
+from services.applications.models import Application, CaseEvent, ReferenceCounter, Upload
 from services.catalog import selectors as catalog_selectors
 from services.catalog.models import Service
 from services.catalog.schema import answers_clean
 from services.core.errors import Conflict, PortalError
 from services.core.outbox import outbox_enqueue
-from services.core.workdays import add_working_days
+from services.core.workdays import add_working_days, working_days_between
 
 IDEMPOTENCY_KEY_MAX = 80
 
@@ -105,7 +105,10 @@ def application_transition(*, application: Application, to_status: str) -> str:
     application.status = to_status
     if to_status in (ApplicationStatus.COMPLETED, ApplicationStatus.REJECTED):
         application.decided_at = timezone.now()
-    application.save(update_fields=["status", "decided_at", "current_stage"])
+        paused = sum(application.corrections.values_list("paused_working_days", flat=True))
+        elapsed = working_days_between(timezone.localdate(application.submitted_at), timezone.localdate())
+        application.processing_working_days = max(elapsed - paused, 0)
+    application.save(update_fields=["status", "decided_at", "current_stage", "processing_working_days"])
     return from_status
 
 
@@ -131,3 +134,21 @@ def event_record(
         stage_name_en=getattr(stage, "name_en", ""),
         note=note,
     )
+
+
+def application_material_add(*, application: Application, citizen, material_id: int, file) -> Upload:
+    """A material that was allowed to follow later (容缺) arrives on a submitted case."""
+    from services.applications.drafts import upload_validate  # drafts builds on this module
+
+    if application.citizen_id != citizen.pk:
+        raise PortalError(_("This is not your application."), code="forbidden", status=403)
+    material = application.service.materials.filter(pk=material_id).first()
+    if material is None:
+        raise PortalError(_("This material is not part of this service."), code="unknown_material")
+    if application.status not in ("submitted", "in_review", "correction"):
+        raise Conflict(_("This application is decided: it takes no more materials."), code="decided")
+    checked = upload_validate(file=file)
+    with transaction.atomic():
+        upload = Upload.objects.create(owner=citizen, application=application, material=material, file=file, **checked)
+        event_record(application=application, kind=EventKind.MATERIAL_ADDED, actor=citizen, note=material.name_zh)
+    return upload

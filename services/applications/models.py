@@ -25,6 +25,8 @@ class Application(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"))
     due_date = models.DateField(_("due date"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # Working days from submission to decision, less the days the case waited for the citizen.
+    processing_working_days = models.PositiveSmallIntegerField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=80, null=True, blank=True)  # noqa: DJ001 (NULL: no key, many rows)
     idempotency_fingerprint = models.CharField(max_length=64, blank=True)
 

@@ -1,62 +1,20 @@
-import uuid
-
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from services.applications import actions, selectors
+from services.applications.constants import OPEN_STATUSES
 from services.applications.timeline import timeline_entries
 
 # Moving a running case is casework's; the citizen's page hands the correction to it.
-from services.casework.actions import case_correction_submit
+from services.casework.actions import case_correction_submit, case_withdraw
 from services.casework.constants import StepStatus
-from services.catalog import selectors as catalog_selectors
-from services.catalog.schema import answer_display, answers_form_class, schema_questions, text
+from services.catalog.schema import answer_display, answers_form_class, schema_questions
 from services.core.errors import InvalidInput, PortalError
 from services.core.views import citizen_required, or_404
-
-
-def _form_groups(schema: dict, form) -> list[dict]:
-    return [
-        {"title": text(group["title"]), "fields": [form[spec["name"]] for spec in group["fields"]]}
-        for group in schema["groups"]
-    ]
-
-
-@citizen_required
-def application_apply(request, code: str):
-    service = or_404(catalog_selectors.service_get_published, code=code)
-    form_class = answers_form_class(service.form_schema)
-    error = None
-    if request.method == "POST":
-        form = form_class(request.POST)
-        # The key is made when the form is shown, so a double tap or a resent form makes one case.
-        key = request.POST.get("idempotency_key") or str(uuid.uuid4())
-        data = {name: request.POST.get(name, "") for name in form_class.base_fields}
-        try:
-            application, _created = actions.application_submit(
-                citizen=request.user, service_code=service.code, answers=data, idempotency_key=key
-            )
-        except InvalidInput as exc:
-            form.is_valid()
-            error = exc.message
-        except PortalError as exc:
-            error = exc.message
-        else:
-            return redirect("applications:submitted", reference=application.reference)
-    else:
-        form = form_class()
-        key = str(uuid.uuid4())
-    return render(
-        request,
-        "applications/application_apply.html",
-        {
-            "service": service,
-            "form": form,
-            "groups": _form_groups(service.form_schema, form),
-            "idempotency_key": key,
-            "error": error,
-        },
-    )
 
 
 @citizen_required
@@ -68,7 +26,8 @@ def application_submitted(request, reference: str):
 @citizen_required
 def application_list(request):
     applications = selectors.application_list_for_citizen(citizen=request.user)[:100]
-    return render(request, "applications/application_list.html", {"applications": applications})
+    drafts = selectors.draft_list_for_citizen(citizen=request.user)
+    return render(request, "applications/application_list.html", {"applications": applications, "drafts": drafts})
 
 
 def _correction_form(application, data=None):
@@ -108,6 +67,9 @@ def _detail_context(application, correction_form=None, error=None) -> dict:
         "answers": answers,
         "current_departments": [s.department for s in current],
         "timeline": timeline_entries(selectors.application_events(application=application)),
+        "materials": selectors.application_materials(application=application),
+        "predicted_date": selectors.application_predicted_date(application=application),
+        "is_open": application.status in OPEN_STATUSES,
     }
 
 
@@ -142,3 +104,60 @@ def application_correction(request, reference: str):
     except PortalError as exc:
         return render(request, "applications/application_detail.html", _detail_context(application, form, exc.message))
     return redirect("applications:detail", reference=reference)
+
+
+@citizen_required
+@require_POST
+def application_withdraw(request, reference: str):
+    application = or_404(selectors.application_get_for_citizen, citizen=request.user, reference=reference)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the box to confirm that you want to withdraw the application."))
+        return redirect("applications:detail", reference=reference)
+    try:
+        case_withdraw(application_id=application.pk, citizen=request.user)
+    except PortalError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your application was withdrawn."))
+    return redirect("applications:detail", reference=reference)
+
+
+@citizen_required
+@require_POST
+def application_material(request, reference: str):
+    """A material allowed to follow later (容缺), sent from the case page."""
+    application = or_404(selectors.application_get_for_citizen, citizen=request.user, reference=reference)
+    try:
+        actions.application_material_add(
+            application=application,
+            citizen=request.user,
+            material_id=int(request.POST.get("material", "0") or 0),
+            file=request.FILES.get("file"),
+        )
+    except (PortalError, ValueError) as exc:
+        messages.error(request, getattr(exc, "message", _("Choose a material and a file.")))
+    else:
+        messages.success(request, _("The file was added to your application."))
+    return redirect("applications:detail", reference=reference)
+
+
+@login_required
+def upload_download(request, pk: int):
+    """A file, to its owner and to staff of the departments handling its case. Always as a
+    download, so that no uploaded content runs in the portal's pages."""
+    upload = or_404(selectors.upload_get_for_user, user=request.user, pk=pk)
+    if request.user.is_portal_staff and upload.application_id:
+        from services.records.actions import data_access_record
+
+        data_access_record(
+            actor=request.user,
+            citizen=upload.owner,
+            case_reference=upload.application.reference,
+            what=upload.material.name_zh,
+            purpose=_("Opening a material of the case"),
+        )
+    response = FileResponse(upload.file.open("rb"), as_attachment=True, filename=upload.original_name)
+    response["Content-Type"] = upload.content_type
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response

@@ -517,6 +517,32 @@ def case_correction_submit(*, application_id: int, citizen, answers: dict, comme
         return application
 
 
+def case_withdraw(*, application_id: int, citizen) -> Application:
+    """The citizen withdraws an application that is not decided yet: its open steps close."""
+    with transaction.atomic():
+        application = Application.objects.select_for_update().filter(pk=application_id, citizen=citizen).first()
+        if application is None:
+            raise NotFound(_("No application with this reference number was found in your account."))
+        if application.status not in OPEN_STATUSES:
+            raise Conflict(_("This application is already decided and cannot be withdrawn."), code="decided")
+        for step in Step.objects.select_for_update(of=("self",)).filter(
+            application=application, status=StepStatus.OPEN
+        ):
+            step.status = StepStatus.CANCELLED
+            step.decided_at = timezone.now()
+            step.save(update_fields=["status", "decided_at"])
+        CorrectionRequest.objects.filter(application=application, resolved_at=None).update(resolved_at=timezone.now())
+        from_status = application_transition(application=application, to_status=ApplicationStatus.WITHDRAWN)
+        event_record(
+            application=application,
+            kind=EventKind.WITHDRAWN,
+            actor=citizen,
+            from_status=from_status,
+            to_status=ApplicationStatus.WITHDRAWN,
+        )
+        return application
+
+
 # Automatic checks --------------------------------------------------------------------
 
 

@@ -1,5 +1,5 @@
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -60,6 +60,10 @@ def _deadline_filter(state: str, today: date) -> Q:
     return running & Q(due_soon_on__gt=today)
 
 
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 def cursor_encode(step: Step) -> str:
     return f"{step.due_date.isoformat()}.{step.pk}"
 
@@ -86,10 +90,11 @@ def step_queue(
         queryset = queryset.filter(assignee__isnull=True)
     if filters.deadline:
         queryset = queryset.filter(_deadline_filter(filters.deadline, timezone.localdate()))
+    # Whole local days as a time range: the index can use it, a date cast it could not.
     if filters.submitted_from:
-        queryset = queryset.filter(submitted_at__date__gte=filters.submitted_from)
+        queryset = queryset.filter(submitted_at__gte=_start_of(filters.submitted_from))
     if filters.submitted_to:
-        queryset = queryset.filter(submitted_at__date__lte=filters.submitted_to)
+        queryset = queryset.filter(submitted_at__lt=_start_of(filters.submitted_to + timedelta(days=1)))
     if filters.reference:
         queryset = queryset.filter(application__reference=filters.reference.strip())
     if cursor:

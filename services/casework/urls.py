@@ -1,6 +1,6 @@
 from django.urls import path
 
-from services.casework import views
+from services.casework import follow_up_views, views
 
 app_name = "casework"
 urlpatterns = [
@@ -12,4 +12,7 @@ urlpatterns = [
     path("steps/<int:pk>/notes/", views.step_note, name="note"),
     path("steps/<int:pk>/assign/", views.step_assign, name="assign"),
     path("steps/<int:pk>/reveal/", views.step_reveal, name="reveal"),
+    path("follow-ups/", follow_up_views.follow_up_list, name="follow-ups"),
+    path("follow-ups/<int:pk>/", follow_up_views.follow_up_detail, name="follow-up"),
+    path("follow-ups/<int:pk>/reply/", follow_up_views.follow_up_reply, name="follow-up-reply"),
 ]

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from services.applications.constants import ApplicationStatus
-from services.applications.selectors import application_events
+from services.applications.selectors import application_events, application_materials
 from services.applications.timeline import timeline_entries
 from services.casework import actions, selectors
 from services.casework.constants import Decision
@@ -115,6 +115,7 @@ def _step_context(request, step, **extra) -> dict:
         "is_admin": selectors.staff_is_department_admin(user=request.user, department_id=step.department_id),
         "colleagues": selectors.department_colleagues_for(step=step),
         "open_correction": application.corrections.filter(resolved_at=None).first(),
+        "materials": application_materials(application=application),
         **extra,
     }
 

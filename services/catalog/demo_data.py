@@ -26,6 +26,17 @@ APPLICANT = {
     ],
 }
 
+LIFE_EVENTS = [
+    ("birth", "出生", "Having a baby"),
+    ("schooling", "上学", "Going to school"),
+    ("work", "就业", "Work"),
+    ("marriage", "婚姻", "Marriage"),
+    ("housing", "住房", "Housing"),
+    ("business", "开办企业", "Starting a business"),
+    ("health", "医疗健康", "Health"),
+    ("retirement", "退休", "Retirement"),
+]
+
 DEPARTMENTS = [
     ("psb", "市公安局", "Municipal Public Security Bureau"),
     ("mca", "市民政局", "Municipal Civil Affairs Bureau"),
@@ -41,6 +52,8 @@ DEPARTMENTS = [
 SERVICES = [
     {
         "code": "newborn-registration",
+        "life_events": ["birth", "health"],
+        "keywords": "新生儿 落户 报户口 医保 出生证 baby newborn hukou insurance",
         "name": ("新生儿出生登记（出生“一件事”）", "Newborn registration (the birth bundle)"),
         "summary": (
             "一次申请，办理出生医学证明核验、户口登记和城乡居民医保参保。",
@@ -100,6 +113,8 @@ SERVICES = [
     },
     {
         "code": "restaurant-opening",
+        "life_events": ["business"],
+        "keywords": "餐馆 饭店 开店 营业执照 食品经营许可证 消防 restaurant food licence shop",
         "name": ("开办餐饮店（“一件事”）", "Opening a restaurant"),
         "summary": (
             "营业执照办理后，食品经营许可与消防安全检查并联办理。",
@@ -110,7 +125,7 @@ SERVICES = [
         "materials": [
             ("经营者身份证明", "Operator's identity document", True),
             ("经营场所使用证明", "Proof of the right to use the premises", True),
-            ("食品安全管理制度", "Food safety management rules", True),
+            ("食品安全管理制度", "Food safety management rules", True, 5),
             ("场所平面布局图", "Floor plan of the premises", True),
         ],
         "groups": [
@@ -141,6 +156,8 @@ SERVICES = [
     },
     {
         "code": "marriage-registration",
+        "life_events": ["marriage"],
+        "keywords": "结婚 领证 婚姻登记 marry wedding marriage certificate",
         "name": ("内地居民结婚登记预约", "Marriage registration (mainland residents)"),
         "summary": (
             "在线提交结婚登记申请，民政部门审核后预约现场颁证。",
@@ -162,6 +179,35 @@ SERVICES = [
                     f("partner_name", "text", "另一方姓名", "Partner's full name", max_length=50),
                     f("partner_id_number", "id_number", "另一方公民身份号码", "Partner's resident ID number"),
                     f("preferred_date", "date", "希望登记日期", "Preferred date"),
+                    f(
+                        "previously_married",
+                        "choice",
+                        "双方是否有离婚或丧偶经历",
+                        "Has either of you been married before?",
+                        choices=choices(("no", "否", "No"), ("yes", "是", "Yes")),
+                    ),
+                ],
+            },
+            {
+                "key": "previous_marriage",
+                "title": t("原婚姻情况", "The earlier marriage"),
+                "fields": [
+                    f(
+                        "previous_marriage_end",
+                        "choice",
+                        "原婚姻解除方式",
+                        "How the earlier marriage ended",
+                        choices=choices(("divorce", "离婚", "Divorce"), ("death", "丧偶", "Death of the spouse")),
+                        show_if={"field": "previously_married", "op": "equals", "value": "yes"},
+                    ),
+                    f(
+                        "previous_certificate_no",
+                        "text",
+                        "离婚证或配偶死亡证明编号",
+                        "Number of the divorce certificate or death certificate",
+                        max_length=40,
+                        show_if={"field": "previously_married", "op": "equals", "value": "yes"},
+                    ),
                 ],
             },
         ],
@@ -172,6 +218,8 @@ SERVICES = [
     },
     {
         "code": "unemployment-registration",
+        "life_events": ["work"],
+        "keywords": "失业 失业金 就业登记 jobless unemployed benefits",
         "name": ("失业登记", "Unemployment registration"),
         "summary": (
             "登记失业，享受就业服务和失业保险待遇。",
@@ -209,6 +257,8 @@ SERVICES = [
     },
     {
         "code": "public-rental-housing",
+        "life_events": ["housing"],
+        "keywords": "公租房 保障房 廉租房 租房 social housing rent",
         "name": ("公共租赁住房申请", "Public rental housing application"),
         "summary": (
             "住建部门受理后，民政部门核对收入、公安部门核对户籍，并联办理后由住建部门审核。",
@@ -219,7 +269,7 @@ SERVICES = [
         "materials": [
             ("家庭成员身份证明", "Identity documents of the household", True),
             ("收入证明", "Proof of income", True),
-            ("现住房情况说明", "Statement of current housing", True),
+            ("现住房情况说明", "Statement of current housing", True, 10),
         ],
         "groups": [
             APPLICANT,
@@ -255,6 +305,8 @@ SERVICES = [
     },
     {
         "code": "residence-permit",
+        "life_events": ["housing", "work", "schooling"],
+        "keywords": "居住证 暂住证 积分 residence permit migrant",
         "name": ("居住证申领", "Residence permit"),
         "summary": (
             "在本市居住半年以上的非本市户籍人员申领居住证。",
@@ -289,6 +341,8 @@ SERVICES = [
     },
     {
         "code": "medical-institution-licence",
+        "life_events": ["business", "health"],
+        "keywords": "诊所 门诊 医疗机构 备案 clinic doctor",
         "name": ("诊所备案", "Clinic registration"),
         "summary": (
             "开办诊所的备案，卫生健康部门审核。",
@@ -309,10 +363,9 @@ SERVICES = [
                     f("clinic_name", "text", "诊所名称", "Clinic name", max_length=100),
                     f(
                         "credit_code",
-                        "text",
+                        "credit_code",
                         "统一社会信用代码",
                         "Unified social credit code",
-                        max_length=18,
                         required=False,
                     ),
                     f("clinic_address", "text", "地址", "Address", max_length=200),

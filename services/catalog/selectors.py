@@ -1,12 +1,49 @@
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from services.catalog.models import Material, Service, Stage, StageStep, WorkflowTemplate
+from services.accounts.models import Department
+from services.catalog.models import LifeEvent, Material, Service, Stage, StageStep, WorkflowTemplate
 from services.core.errors import NotFound
 
 
 def service_list_published() -> QuerySet[Service]:
     return Service.objects.filter(is_published=True).select_related("lead_department").order_by("code")
+
+
+def service_search(*, query: str = "", life_event: str = "", department: str = "") -> QuerySet[Service]:
+    """Published services matching every word of `query` (in either language, the summary or
+    the keywords), within a life event and/or a department involved in the route."""
+    services = service_list_published()
+    for word in query.split()[:8]:
+        services = services.filter(
+            Q(name_zh__icontains=word)
+            | Q(name_en__icontains=word)
+            | Q(keywords__icontains=word)
+            | Q(summary_zh__icontains=word)
+            | Q(summary_en__icontains=word)
+        )
+    if life_event:
+        services = services.filter(life_events__code=life_event)
+    if department:
+        services = services.filter(
+            Q(lead_department__code=department)
+            | Q(workflows__is_active=True, workflows__stages__steps__department__code=department)
+        ).distinct()
+    return services
+
+
+def life_event_list() -> QuerySet[LifeEvent]:
+    return LifeEvent.objects.filter(services__is_published=True).distinct().order_by("position", "code")
+
+
+def department_list_with_services() -> QuerySet[Department]:
+    return (
+        Department.objects.filter(
+            Q(led_services__is_published=True) | Q(stage_steps__stage__template__service__is_published=True)
+        )
+        .distinct()
+        .order_by("code")
+    )
 
 
 def service_get_published(*, code: str) -> Service:

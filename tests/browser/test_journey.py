@@ -14,6 +14,7 @@ from tests.browser.helpers import (
     DEMO_CITIZEN,
     INVALID_ID_NUMBER,
     RESTAURANT_ANSWERS,
+    SAMPLE_PDF,
     SERVICE,
     VALID_ID_NUMBER,
     assert_default_language,
@@ -58,16 +59,18 @@ def test_citizen_applies_and_three_department_steps_approve(new_page, demo, scre
     assert_fits_phone(citizen)
     screenshot(citizen, "citizen-guide")
 
-    # The form, sent with one mistake: the check character of the ID number.
+    # The form, one group of questions a page; the first sent with one mistake: the check
+    # character of the ID number.
     citizen.locator(f"main a.button[href='/services/{SERVICE}/apply/']").tap()
-    expect(citizen).to_have_url(f"/services/{SERVICE}/apply/")
-    expect(citizen.locator("main form fieldset")).to_have_count(2)
-    for name, value in RESTAURANT_ANSWERS.items():
+    expect(citizen).to_have_url(f"/services/{SERVICE}/apply/applicant/")
+    expect(citizen.locator("main form fieldset")).to_have_count(1)
+    applicant = {k: v for k, v in RESTAURANT_ANSWERS.items() if k.startswith("applicant_")}
+    for name, value in applicant.items():
         citizen.locator(f"main form [name={name}]").fill(value)
     citizen.locator("#id_applicant_id_number").fill(INVALID_ID_NUMBER)
-    citizen.locator("main form button[type=submit]").tap()
+    citizen.locator("main form button[value=next]").tap()
 
-    expect(citizen).to_have_url(f"/services/{SERVICE}/apply/")
+    expect(citizen).to_have_url(f"/services/{SERVICE}/apply/applicant/")
     summary = citizen.locator(".error-summary[role=alert]")
     expect(summary).to_be_visible()
     expect(summary.locator("a")).to_have_count(1)
@@ -77,19 +80,44 @@ def test_citizen_applies_and_three_department_steps_approve(new_page, demo, scre
     expect(citizen.locator(".field-error #id_applicant_id_number")).to_be_attached()
     expect(citizen.locator("#id_applicant_id_number-error")).to_be_visible()
     # What the citizen typed is kept, the wrong ID number included.
-    expect(citizen.locator("#id_business_name")).to_have_value(RESTAURANT_ANSWERS["business_name"])
+    expect(citizen.locator("#id_applicant_name")).to_have_value(RESTAURANT_ANSWERS["applicant_name"])
     expect(citizen.locator("#id_applicant_id_number")).to_have_value(INVALID_ID_NUMBER)
     assert Application.objects.count() == 0
     assert_fits_phone(citizen)
     screenshot(citizen, "citizen-apply-error")
 
-    # The summary's link leads to the field; correct it and send again.
+    # The summary's link leads to the field; correct it and go on.
     summary_link.tap()
     expect(citizen).to_have_url(re.compile(r"#id_applicant_id_number$"))
     expect(citizen.locator("#id_applicant_id_number")).to_be_in_viewport()
     expect(citizen.locator("#id_applicant_id_number")).to_be_focused()
     citizen.locator("#id_applicant_id_number").fill(VALID_ID_NUMBER)
-    citizen.locator("main form button[type=submit]").tap()
+    citizen.locator("main form button[value=next]").tap()
+
+    expect(citizen).to_have_url(f"/services/{SERVICE}/apply/business/")
+    for name, value in RESTAURANT_ANSWERS.items():
+        if not name.startswith("applicant_"):
+            citizen.locator(f"main form [name={name}]").fill(value)
+    citizen.locator("main form button[value=next]").tap()
+
+    # Materials: every one that cannot follow later is uploaded.
+    expect(citizen).to_have_url(f"/services/{SERVICE}/apply/materials/")
+    for index in range(citizen.locator("form.upload").count()):
+        form = citizen.locator("form.upload").nth(index)
+        if form.locator("xpath=ancestor::li[contains(@class, 'needs')]").count():
+            form.locator("input[type=file]").set_input_files(
+                {"name": f"scan-{index}.pdf", "mimeType": "application/pdf", "buffer": SAMPLE_PDF}
+            )
+            form.locator("button").tap()
+            expect(citizen.locator(".messages")).to_be_visible()
+    citizen.locator("main form button[value=continue]").tap()
+
+    # Check the answers, then send.
+    expect(citizen).to_have_url(f"/services/{SERVICE}/apply/check/")
+    expect(citizen.locator("main")).to_contain_text(RESTAURANT_ANSWERS["business_name"])
+    assert_fits_phone(citizen)
+    screenshot(citizen, "citizen-check-answers")
+    citizen.locator("main form button[type=submit]").last.tap()
 
     expect(citizen).to_have_url(re.compile(r"/my/applications/\d{8}-\d{4}/submitted/$"))
     reference = citizen.locator(".panel-confirm .reference").inner_text().strip()

@@ -25,7 +25,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--cases", type=int, default=1_000_000)
         parser.add_argument("--runs", type=int, default=25)
-        parser.add_argument("--target-ms", type=float, default=300.0)
+        parser.add_argument("--target-ms", type=float, default=150.0)
         parser.add_argument("--user", default="psb.reviewer")
 
     def handle(self, *args, cases, runs, target_ms, user, **options):

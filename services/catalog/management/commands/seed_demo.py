@@ -8,7 +8,7 @@ from django.db import transaction
 from services.accounts.constants import StaffRole, UserKind
 from services.accounts.models import Department, Membership
 from services.catalog import demo_data
-from services.catalog.models import Material, Service, Stage, StageStep, WorkflowTemplate
+from services.catalog.models import LifeEvent, Material, Service, Stage, StageStep, WorkflowTemplate
 from services.catalog.schema import schema_check
 
 
@@ -18,8 +18,9 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         departments = self._departments()
+        events = self._life_events()
         for spec in demo_data.SERVICES:
-            self._service(spec, departments)
+            self._service(spec, departments, events)
         logins = self._accounts(departments)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready: {len(departments)} departments, {len(demo_data.SERVICES)} services.")
@@ -34,7 +35,15 @@ class Command(BaseCommand):
             result[code], _ = Department.objects.update_or_create(code=code, defaults={"name_zh": zh, "name_en": en})
         return result
 
-    def _service(self, spec: dict, departments: dict[str, Department]) -> None:
+    def _life_events(self) -> dict[str, LifeEvent]:
+        result = {}
+        for position, (code, zh, en) in enumerate(demo_data.LIFE_EVENTS):
+            result[code], _ = LifeEvent.objects.update_or_create(
+                code=code, defaults={"name_zh": zh, "name_en": en, "position": position}
+            )
+        return result
+
+    def _service(self, spec: dict, departments: dict[str, Department], events: dict[str, LifeEvent]) -> None:
         schema = {"groups": spec["groups"]}
         problems = schema_check(schema)
         if problems:
@@ -50,11 +59,20 @@ class Command(BaseCommand):
                 "promised_days": spec["days"],
                 "form_schema": schema,
                 "is_published": True,
+                "keywords": spec["keywords"],
             },
         )
-        for position, (zh, en, required) in enumerate(spec["materials"]):
+        service.life_events.set([events[code] for code in spec["life_events"]])
+        for position, (zh, en, required, *deferrable) in enumerate(spec["materials"]):
             Material.objects.update_or_create(
-                service=service, position=position, defaults={"name_zh": zh, "name_en": en, "required": required}
+                service=service,
+                position=position,
+                defaults={
+                    "name_zh": zh,
+                    "name_en": en,
+                    "required": required,
+                    "deferrable_days": deferrable[0] if deferrable else None,
+                },
             )
         if service.workflows.exists():
             return  # workflows are versioned: a running case keeps the one it started on
