@@ -19,6 +19,7 @@ from services.casework.api.views import (
 )
 from services.catalog.api.views import ServiceGuideApi, ServiceListApi
 from services.catalog.views import service_list
+from services.core.views import elder_mode
 
 api_v1 = [
     path("auth/token/", TokenObtainApi.as_view(), name="auth-token"),
@@ -49,6 +50,7 @@ urlpatterns = [
     path("workbench/", include("services.casework.urls")),
     path("inbox/", include("services.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("preferences/elder-mode/", elder_mode, name="elder-mode"),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
