@@ -22,8 +22,13 @@ PRODUCTION = PORTAL_ENV == "production"
 
 if PRODUCTION:
     SECRET_KEY = env.str("SECRET_KEY")  # no default: a production start without it fails
+    # Personal data at rest: Fernet keys (the first encrypts, all decrypt) and the blind-index key.
+    FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
+    BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY")
 else:
     SECRET_KEY = env.str("SECRET_KEY", default="development-only-not-secret-" + "x" * 40)
+    FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=["ZGV2ZWxvcG1lbnQtb25seS1ub3Qtc2VjcmV0LWtleTE="])
+    BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="development-only-blind-index-key")
 
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])

@@ -16,6 +16,7 @@ from services.casework.api.views import (
     TaskListApi,
     TaskNoteApi,
     TaskRevealApi,
+    TaskSearchApi,
 )
 from services.catalog.api.views import ServiceGuideApi, ServiceListApi
 from services.catalog.views import service_list
@@ -31,6 +32,7 @@ api_v1 = [
     path("applications/<str:reference>/rating/", ApplicationRatingApi.as_view(), name="application-rating"),
     path("tasks/", TaskListApi.as_view(), name="task-list"),
     path("tasks/claim/", TaskBulkClaimApi.as_view(), name="task-claim-bulk"),
+    path("tasks/search/", TaskSearchApi.as_view(), name="task-search"),
     path("tasks/<int:pk>/", TaskDetailApi.as_view(), name="task-detail"),
     path("tasks/<int:pk>/decision/", TaskDecisionApi.as_view(), name="task-decision"),
     path("tasks/<int:pk>/claim/", TaskClaimApi.as_view(), name="task-claim"),

@@ -11,6 +11,8 @@ PRODUCTION_ENV = {
     "PORTAL_ENV": "production",
     "SECRET_KEY": "k8#Qv2!pZr7@Lw4$Tn9^Xy3&Bm6*Hs1%Dc5(Fg0)Jk2_Nq8+Rt4=Vw7",
     "ALLOWED_HOSTS": "zwfw.example.gov.cn",
+    "FIELD_ENCRYPTION_KEYS": "3q2-7wJ6X9m0yLrJ8mVQ1N4b0u5Yz6f7c8d9e0f1a2c=",
+    "BLIND_INDEX_KEY": "a-long-random-blind-index-key-for-the-check",
     "DATABASE_URL": "postgres://portal@db.internal:5432/portal",
     "REDIS_URL": "redis://cache.internal:6379/0",
 }

@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from services.applications.constants import ROUTE_TASK, TRANSITIONS, ApplicationStatus, EventKind
-from services.applications.models import Application, CaseEvent, ReferenceCounter, Upload
+from services.applications.models import Application, ApplicationIdentity, CaseEvent, ReferenceCounter, Upload
 from services.catalog import selectors as catalog_selectors
 from services.catalog.models import Service
 from services.catalog.schema import answers_clean
+from services.core.crypto import blind_index, id_numbers_in
 from services.core.errors import Conflict, PortalError
 from services.core.outbox import outbox_enqueue
 from services.core.workdays import add_working_days, working_days_between
@@ -75,6 +76,7 @@ def application_submit(
                 idempotency_fingerprint=fingerprint,
             )
             event_record(application=application, kind=EventKind.SUBMITTED, actor=citizen, to_status=application.status)
+            application_identities_sync(application=application)
             outbox_enqueue(task_name=ROUTE_TASK, kwargs={"application_id": application.pk})
     except IntegrityError:
         # The same key arrived twice at once: the other request made the case.
@@ -152,3 +154,12 @@ def application_material_add(*, application: Application, citizen, material_id: 
         upload = Upload.objects.create(owner=citizen, application=application, material=material, file=file, **checked)
         event_record(application=application, kind=EventKind.MATERIAL_ADDED, actor=citizen, note=material.name_zh)
     return upload
+
+
+def application_identities_sync(*, application: Application) -> None:
+    """Keep the blind index of the case's resident ID numbers in step with its answers."""
+    digests = {blind_index(number) for number in id_numbers_in(application.answers)}
+    application.identities.exclude(digest__in=digests).delete()
+    ApplicationIdentity.objects.bulk_create(
+        [ApplicationIdentity(application=application, digest=d) for d in digests], ignore_conflicts=True
+    )

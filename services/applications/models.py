@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from services.accounts.models import Department
 from services.applications.constants import ApplicationStatus, EventKind
 from services.catalog.models import Service, WorkflowTemplate
+from services.core.fields import ProtectedJSONField
 
 
 class Application(models.Model):
@@ -15,7 +16,8 @@ class Application(models.Model):
     citizen = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="applications")
     workflow = models.ForeignKey(WorkflowTemplate, on_delete=models.PROTECT, related_name="applications")
-    answers = models.JSONField(_("answers"), default=dict)
+    # Resident ID numbers in the answers are encrypted at rest (see core.crypto).
+    answers = ProtectedJSONField(_("answers"), default=dict)
     status = models.CharField(
         _("status"), max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED
     )
@@ -41,6 +43,20 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class ApplicationIdentity(models.Model):
+    """The keyed blind index of each resident ID number in a case's answers: staff find a
+    case by ID number without the number being stored in clear."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="identities")
+    digest = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["application", "digest"], name="identity_once_per_case")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {self.digest[:8]}…"
 
 
 class ReferenceCounter(models.Model):
@@ -128,7 +144,7 @@ class Draft(models.Model):
 
     citizen = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts")
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="drafts")
-    answers = models.JSONField(default=dict)
+    answers = ProtectedJSONField(default=dict)
     # The page of the form the citizen last reached: a group key, "materials" or "check".
     page = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

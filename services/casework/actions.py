@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from services.accounts.constants import StaffRole
 from services.accounts.models import Membership
-from services.applications.actions import application_transition, event_record
+from services.applications.actions import application_identities_sync, application_transition, event_record
 from services.applications.constants import OPEN_STATUSES, ApplicationStatus, EventKind
 from services.applications.models import Application, CorrectionRequest
 from services.casework import checks
@@ -505,6 +505,7 @@ def case_correction_submit(*, application_id: int, citizen, answers: dict, comme
                 step.due_date = add_working_days(step.due_date, paused)
                 step.save(update_fields=["due_soon_on", "due_date"])
         application.save(update_fields=["answers", "due_date"])
+        application_identities_sync(application=application)
         from_status = application_transition(application=application, to_status=ApplicationStatus.IN_REVIEW)
         event_record(
             application=application,
@@ -664,3 +665,21 @@ def case_data_reveal(*, step_id: int, user, field: str, reason: str) -> str:
             note=f"{label}: {reason}",
         )
         return str(application.answers[field])
+
+
+def steps_find_by_id_number(*, user, id_number: str) -> list[Step]:
+    """The user's open steps whose case names this resident ID number, found by its blind
+    index. Each citizen whose case is found this way sees the search in their data log."""
+    from services.casework.selectors import QueueFilters, step_queue
+
+    steps, _next = step_queue(user=user, filters=QueueFilters(id_number=id_number))
+    for step in {s.application.citizen_id: s for s in steps}.values():
+        data_access_record(
+            actor=user,
+            citizen=step.application.citizen,
+            department=step.department,
+            case_reference=step.application.reference,
+            what=_("Resident ID number"),
+            purpose=_("Finding the case by ID number"),
+        )
+    return steps

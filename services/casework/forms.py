@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from services.casework.constants import DeadlineState
 from services.casework.selectors import QueueFilters
+from services.core.validators import normalize_id_number, validate_id_number
 
 
 class QueueFilterForm(forms.Form):
@@ -39,3 +40,15 @@ class QueueFilterForm(forms.Form):
             submitted_to=data.get("submitted_to"),
             reference=data.get("reference") or "",
         )
+
+
+class IdNumberSearchForm(forms.Form):
+    """Finding cases by a person's ID number is a POST: the number never goes into an
+    address, a log line or the browser's history."""
+
+    id_number = forms.CharField(label=_("Resident ID number of a person in the case"), max_length=18)
+
+    def clean_id_number(self) -> str:
+        value = self.cleaned_data["id_number"]
+        validate_id_number(value)
+        return normalize_id_number(value)

@@ -10,6 +10,7 @@ from services.accounts.models import Membership
 from services.applications.constants import ApplicationStatus
 from services.casework.constants import STEP_ROLES_FOR_STAFF_ROLE, DeadlineState, StepStatus
 from services.casework.models import CaseNote, Step
+from services.core.crypto import blind_index
 from services.core.errors import InvalidInput, NotFound
 
 QUEUE_PAGE_SIZE = 50
@@ -47,6 +48,7 @@ class QueueFilters:
     submitted_from: date | None = None
     submitted_to: date | None = None
     reference: str = ""
+    id_number: str = ""
 
 
 def _deadline_filter(state: str, today: date) -> Q:
@@ -97,6 +99,9 @@ def step_queue(
         queryset = queryset.filter(submitted_at__lt=_start_of(filters.submitted_to + timedelta(days=1)))
     if filters.reference:
         queryset = queryset.filter(application__reference=filters.reference.strip())
+    if filters.id_number:
+        # Found through the keyed blind index: the number itself is stored only encrypted.
+        queryset = queryset.filter(application__identities__digest=blind_index(filters.id_number))
     if cursor:
         after_date, after_pk = cursor_decode(cursor)
         queryset = queryset.filter(Q(due_date__gt=after_date) | Q(due_date=after_date, pk__gt=after_pk))

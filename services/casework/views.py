@@ -11,7 +11,7 @@ from services.applications.selectors import application_events, application_mate
 from services.applications.timeline import timeline_entries
 from services.casework import actions, selectors
 from services.casework.constants import Decision
-from services.casework.forms import QueueFilterForm
+from services.casework.forms import IdNumberSearchForm, QueueFilterForm
 from services.catalog.schema import answer_display, schema_field_types, schema_questions
 from services.core.errors import InvalidInput, PortalError
 from services.core.masking import mask_id_number, mask_mobile
@@ -32,8 +32,14 @@ def _with_deadlines(steps) -> list:
 @staff_required
 def workbench(request):
     form = QueueFilterForm(request.GET or None)
+    id_form = IdNumberSearchForm(request.POST if request.method == "POST" else None)
     steps, next_cursor, error = [], "", None
-    if form.is_bound and not form.is_valid():
+    if id_form.is_bound:
+        if id_form.is_valid():
+            steps = actions.steps_find_by_id_number(user=request.user, id_number=id_form.cleaned_data["id_number"])
+        else:
+            error = _("Check the ID number.")
+    elif form.is_bound and not form.is_valid():
         error = _("Check the filters.")
     else:
         filters = form.filters() if form.is_bound else selectors.QueueFilters()
@@ -49,6 +55,7 @@ def workbench(request):
         next_query = query.urlencode()
     context = {
         "form": form,
+        "id_form": id_form,
         "steps": _with_deadlines(steps),
         "next_query": next_query,
         "error": error,

@@ -13,7 +13,7 @@ from services.applications.selectors import application_events
 from services.applications.timeline import timeline_entries
 from services.casework import actions, selectors
 from services.casework.constants import Decision
-from services.casework.forms import QueueFilterForm
+from services.casework.forms import IdNumberSearchForm, QueueFilterForm
 from services.casework.views import _answers_for_staff, _with_deadlines
 from services.core.errors import Forbidden, InvalidInput, PortalError
 
@@ -252,3 +252,24 @@ class TaskRevealApi(APIView):
         payload.is_valid(raise_exception=True)
         value = actions.case_data_reveal(step_id=pk, user=request.user, **payload.validated_data)
         return Response({"field": payload.validated_data["field"], "value": value})
+
+
+class IdNumberIn(serializers.Serializer):
+    id_number = serializers.CharField(max_length=18)
+
+
+class TaskSearchApi(APIView):
+    """Open steps whose case names a resident ID number. A POST, so the number is never in a
+    URL; found through the blind index, and logged for the citizen."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(request=IdNumberIn, responses=QueueOut, operation_id="tasks_search_by_id_number")
+    def post(self, request):
+        form = IdNumberSearchForm(request.data)
+        if not form.is_valid():
+            raise InvalidInput(
+                _("Check the ID number."), errors={k: [str(m) for m in v] for k, v in form.errors.items()}
+            )
+        steps = actions.steps_find_by_id_number(user=request.user, id_number=form.cleaned_data["id_number"])
+        return Response({"results": StepOut(_with_deadlines(steps), many=True).data, "next_cursor": ""})
