@@ -51,6 +51,7 @@ urlpatterns = [
     path("accounts/", include("services.accounts.urls")),
     path("workbench/", include("services.casework.urls")),
     path("inbox/", include("services.notifications.urls")),
+    path("", include("services.records.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("preferences/elder-mode/", elder_mode, name="elder-mode"),
     path("api/v1/", include((api_v1, "api"))),

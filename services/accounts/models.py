@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from services.accounts.constants import StaffRole, UserKind
@@ -49,6 +50,10 @@ class User(AbstractUser):
     @property
     def is_portal_staff(self) -> bool:
         return self.kind == UserKind.STAFF
+
+    @cached_property
+    def is_auditor(self) -> bool:
+        return self.is_portal_staff and self.memberships.filter(role=StaffRole.AUDITOR).exists()
 
 
 class Membership(models.Model):
