@@ -25,10 +25,16 @@ if PRODUCTION:
     # Personal data at rest: Fernet keys (the first encrypts, all decrypt) and the blind-index key.
     FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
     BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY")
+    # Signs e-licence verification codes.
+    LICENCE_SIGNING_KEY = env.str("LICENCE_SIGNING_KEY")
 else:
     SECRET_KEY = env.str("SECRET_KEY", default="development-only-not-secret-" + "x" * 40)
     FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=["ZGV2ZWxvcG1lbnQtb25seS1ub3Qtc2VjcmV0LWtleTE="])
     BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="development-only-blind-index-key")
+    LICENCE_SIGNING_KEY = env.str("LICENCE_SIGNING_KEY", default="development-only-licence-signing-key")
+
+# The address people reach the portal at: printed on e-licences for their verification.
+PORTAL_PUBLIC_URL = env.str("PORTAL_PUBLIC_URL", default="http://127.0.0.1:8000")
 
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])

@@ -21,6 +21,7 @@ from services.casework.api.views import (
 from services.catalog.api.views import ServiceGuideApi, ServiceListApi
 from services.catalog.views import service_list
 from services.core.views import elder_mode
+from services.records.api.views import LicenceVerifyApi
 
 api_v1 = [
     path("auth/token/", TokenObtainApi.as_view(), name="auth-token"),
@@ -42,6 +43,7 @@ api_v1 = [
     path("follow-ups/", FollowUpListApi.as_view(), name="follow-up-list"),
     path("follow-ups/<int:pk>/reply/", FollowUpReplyApi.as_view(), name="follow-up-reply"),
     path("notifications/", include("services.notifications.api.urls")),
+    path("licences/verify/<str:code>/", LicenceVerifyApi.as_view(), name="licence-verify"),
 ]
 
 urlpatterns = [

@@ -13,6 +13,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "zwfw.example.gov.cn",
     "FIELD_ENCRYPTION_KEYS": "3q2-7wJ6X9m0yLrJ8mVQ1N4b0u5Yz6f7c8d9e0f1a2c=",
     "BLIND_INDEX_KEY": "a-long-random-blind-index-key-for-the-check",
+    "LICENCE_SIGNING_KEY": "a-long-random-licence-signing-key-for-the-check",
     "DATABASE_URL": "postgres://portal@db.internal:5432/portal",
     "REDIS_URL": "redis://cache.internal:6379/0",
 }

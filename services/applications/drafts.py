@@ -181,17 +181,27 @@ def upload_remove(*, draft: Draft, upload_id: int) -> None:
 
 
 def materials_status(*, draft: Draft) -> list[dict]:
-    """Each material with its uploads and what is still needed."""
+    """Each material with its uploads, the wallet document that meets it (once-only: nothing
+    to upload), and what is still needed."""
+    from services.records.selectors import wallet_valid_document
+
     uploads = list(draft.uploads.select_related("material"))
     rows = []
-    for material in draft.service.materials.all():
+    for material in draft.service.materials.select_related("document_type"):
         mine = [u for u in uploads if u.material_id == material.pk]
+        held = (
+            wallet_valid_document(citizen=draft.citizen, document_type_id=material.document_type_id)
+            if material.document_type_id and not mine
+            else None
+        )
+        met = bool(mine or held)
         rows.append(
             {
                 "material": material,
                 "uploads": mine,
-                "missing": material.required and not material.deferrable_days and not mine,
-                "deferred": bool(material.required and material.deferrable_days and not mine),
+                "from_wallet": held,
+                "missing": material.required and not material.deferrable_days and not met,
+                "deferred": bool(material.required and material.deferrable_days and not met),
             }
         )
     return rows
@@ -209,7 +219,8 @@ def draft_submit(*, draft: Draft) -> Application:
     incomplete = draft_first_incomplete(draft=draft)
     if incomplete:
         raise InvalidInput(_("Some answers need your attention."), errors={"page": [incomplete]})
-    missing = [row["material"] for row in materials_status(draft=draft) if row["missing"]]
+    rows = materials_status(draft=draft)
+    missing = [row["material"] for row in rows if row["missing"]]
     if missing:
         raise InvalidInput(
             _("Upload these materials first: %(names)s.") % {"names": "、".join(m.name for m in missing)},
@@ -222,8 +233,24 @@ def draft_submit(*, draft: Draft) -> Application:
             citizen=draft.citizen, service_code=draft.service.code, answers=answers, idempotency_key=draft.submit_key
         )
         Upload.objects.filter(draft=draft).update(application=application, draft=None)
+        evidence_record(application=application, rows=rows)
         draft.delete()
     return application
+
+
+def evidence_record(*, application: Application, rows: list[dict]) -> None:
+    """Remember which wallet documents met which materials: the departments see them, the
+    citizen's data log shows their use."""
+    from services.records.models import Evidence
+
+    Evidence.objects.bulk_create(
+        [
+            Evidence(application=application, material=row["material"], document=row["from_wallet"])
+            for row in rows
+            if row["from_wallet"] is not None
+        ],
+        ignore_conflicts=True,
+    )
 
 
 # Retention ---------------------------------------------------------------------------

@@ -55,15 +55,18 @@ def application_materials(*, application: Application) -> list[dict]:
     """Each material of the case with its files; one allowed to follow later (容缺) and not
     here yet has its last day."""
     uploads = list(Upload.objects.filter(application=application).order_by("pk"))
+    evidence = {e.material_id: e.document for e in application.evidence.select_related("document__document_type")}
     submitted_on = timezone.localdate(application.submitted_at)
     rows = []
     for material in application.service.materials.all():
         mine = [u for u in uploads if u.material_id == material.pk]
-        owed = material.required and material.deferrable_days and not mine
+        held = evidence.get(material.pk)
+        owed = material.required and material.deferrable_days and not mine and not held
         rows.append(
             {
                 "material": material,
                 "uploads": mine,
+                "from_wallet": held,
                 "owed_by": add_working_days(submitted_on, material.deferrable_days) if owed else None,
             }
         )

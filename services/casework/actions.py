@@ -24,6 +24,7 @@ from services.casework import checks
 from services.casework.constants import (
     CHECK_TASK,
     DUE_SOON_SHARE,
+    LICENCE_TASK,
     ROUTE_TASK,
     STEP_ROLES_FOR_STAFF_ROLE,
     DeadlineState,
@@ -144,6 +145,13 @@ def case_route(*, application_id: int) -> str:
                 to_status=ApplicationStatus.COMPLETED,
             )
             _notify_citizen_decided(application)
+            issues = application.service.issues
+            if issues is not None:
+                # The issuing department's own worker makes the e-licence.
+                issuer = issues.issuer or application.service.lead_department
+                outbox_enqueue(
+                    task_name=LICENCE_TASK, kwargs={"application_id": application.pk}, department_code=issuer.code
+                )
             return "completed"
         from_status = application.status
         application.current_stage = stage.position

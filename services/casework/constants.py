@@ -38,3 +38,4 @@ DUE_SOON_SHARE = 0.7
 ROUTE_TASK = "casework.route_case"
 CHECK_TASK = "casework.run_check"
 ESCALATE_TASK = "casework.escalate_overdue"
+LICENCE_TASK = "records.issue_licence"

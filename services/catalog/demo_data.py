@@ -37,6 +37,39 @@ LIFE_EVENTS = [
     ("retirement", "退休", "Retirement"),
 ]
 
+# Document types: (code, zh, en, issuing department, years valid or None).
+DOCUMENT_TYPES = [
+    ("resident_id_card", "居民身份证", "Resident identity card", "psb", 20),
+    ("household_register", "居民户口簿", "Household register", "psb", None),
+    ("marriage_certificate", "结婚证", "Marriage certificate", "mca", None),
+    ("food_business_permit", "食品经营许可证", "Food business permit", "amr", 5),
+    ("clinic_record", "诊所备案凭证", "Clinic registration record", "health", None),
+    ("residence_permit", "居住证", "Residence permit", "psb", 1),
+]
+
+# What each service issues when approved, and which materials a wallet document meets.
+ISSUES = {
+    "marriage-registration": "marriage_certificate",
+    "restaurant-opening": "food_business_permit",
+    "medical-institution-licence": "clinic_record",
+    "residence-permit": "residence_permit",
+}
+MATERIAL_DOCUMENTS = {
+    "居民身份证": "resident_id_card",
+    "双方居民身份证": "resident_id_card",
+    "经营者身份证明": "resident_id_card",
+    "户口簿": "household_register",
+    "申请人居民身份证": "resident_id_card",
+    "双方户口簿": "household_register",
+    "结婚证": "marriage_certificate",
+}
+
+# Documents the departments' registries hold for the demo citizens (by mobile).
+WALLET = {
+    "13800138001": ["resident_id_card", "household_register"],
+    "13800138002": ["resident_id_card"],
+}
+
 DEPARTMENTS = [
     ("psb", "市公安局", "Municipal Public Security Bureau"),
     ("mca", "市民政局", "Municipal Civil Affairs Bureau"),
@@ -267,8 +300,8 @@ SERVICES = [
         "lead": "housing",
         "days": 20,
         "materials": [
-            ("家庭成员身份证明", "Identity documents of the household", True),
-            ("收入证明", "Proof of income", True),
+            ("申请人居民身份证", "Applicant's resident ID card", True),
+            ("结婚证", "Marriage certificate", True),
             ("现住房情况说明", "Statement of current housing", True, 10),
         ],
         "groups": [

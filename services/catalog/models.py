@@ -25,6 +25,27 @@ class LifeEvent(Bilingual, models.Model):
         return self.name_zh
 
 
+class DocumentType(Bilingual, models.Model):
+    """A kind of document (证照): identity card, marriage certificate, business licence… A
+    material can be met by a valid one in the citizen's wallet; a service can issue one."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=60)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    issuer = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="document_types"
+    )
+    validity_years = models.PositiveSmallIntegerField(_("valid for (years)"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("document type")
+        verbose_name_plural = _("document types")
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+
 class Service(Bilingual, models.Model):
     """A public service (政务服务事项) a citizen can apply for."""
 
@@ -42,6 +63,14 @@ class Service(Bilingual, models.Model):
     form_schema = models.JSONField(_("form schema"), default=dict)
     is_published = models.BooleanField(_("published"), default=False)
     life_events = models.ManyToManyField(LifeEvent, related_name="services", blank=True, verbose_name=_("life events"))
+    issues = models.ForeignKey(
+        DocumentType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issued_by_services",
+        verbose_name=_("e-licence issued on approval"),
+    )
     keywords = models.CharField(
         _("search keywords"),
         max_length=300,
@@ -81,6 +110,14 @@ class Material(Bilingual, models.Model):
     note_zh = models.CharField(_("note (Chinese)"), max_length=300, blank=True)
     note_en = models.CharField(_("note (English)"), max_length=300, blank=True)
     required = models.BooleanField(_("required"), default=True)
+    document_type = models.ForeignKey(
+        DocumentType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="materials",
+        help_text=_("A valid document of this type in the citizen's wallet meets the material: no upload."),
+    )
     # 容缺受理: the application is accepted without it; it must follow within these working days.
     deferrable_days = models.PositiveSmallIntegerField(
         _("may follow later, within working days"),

@@ -8,5 +8,6 @@ class NotificationKind(models.TextChoices):
     CORRECTION_REQUESTED = "correction_requested", _("Your application needs a correction")
     CASE_DECIDED = "case_decided", _("Your application was decided")
     DRAFT_EXPIRING = "draft_expiring", _("A draft will be deleted soon")
+    LICENCE_ISSUED = "licence_issued", _("An e-licence is in your wallet")
     FOLLOW_UP_OPENED = "follow_up_opened", _("A bad rating needs your department's reply")
     FOLLOW_UP_REPLIED = "follow_up_replied", _("The department replied to your rating")

@@ -18,6 +18,8 @@ def notification_text(notification) -> str:
         return _("Case %(reference)s, step “%(step)s”, was assigned to you.") % p
     if notification.kind == NotificationKind.CORRECTION_REQUESTED:
         return _("Your application %(reference)s needs a correction before it can go on.") % p
+    if notification.kind == NotificationKind.LICENCE_ISSUED:
+        return _("The e-licence %(number)s of your application %(reference)s is in your wallet.") % p
     if notification.kind == NotificationKind.DRAFT_EXPIRING:
         service = p.get("service_en") if current_is_english() else p.get("service_zh")
         return _(

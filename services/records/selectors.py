@@ -28,3 +28,29 @@ def data_access_all(*, department: str = "", reference: str = "", before_id: int
     if before_id:
         entries = entries.filter(pk__lt=before_id)
     return entries
+
+
+def wallet_for_citizen(*, citizen) -> QuerySet:
+    from services.records.models import WalletDocument
+
+    return (
+        WalletDocument.objects.filter(citizen=citizen)
+        .select_related("document_type", "issuer")
+        .order_by("document_type__code", "-version")
+    )
+
+
+def wallet_valid_document(*, citizen, document_type_id: int):
+    """The citizen's newest valid, unexpired document of a type, or None."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from services.records.models import DocumentStatus, WalletDocument
+
+    return (
+        WalletDocument.objects.filter(citizen=citizen, document_type_id=document_type_id, status=DocumentStatus.VALID)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=timezone.localdate()))
+        .select_related("document_type", "issuer")
+        .order_by("-version")
+        .first()
+    )

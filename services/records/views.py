@@ -1,8 +1,11 @@
+from django import forms
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 
 from services.core.views import citizen_required, staff_required
-from services.records import selectors
+from services.records import licences, selectors
 
 PAGE = 50
 
@@ -35,4 +38,46 @@ def audit_data_access(request):
         request,
         "records/audit_data_access.html",
         {"entries": entries, "next_query": query.urlencode() if more else "", "filters": request.GET},
+    )
+
+
+@citizen_required
+def wallet(request):
+    """My documents (证照夹): e-licences the portal issued and documents departments hold."""
+    return render(
+        request, "records/wallet.html", {"documents": list(selectors.wallet_for_citizen(citizen=request.user))}
+    )
+
+
+@citizen_required
+def wallet_file(request, pk: int):
+    document = selectors.wallet_for_citizen(citizen=request.user).filter(pk=pk).exclude(file="").first()
+    if document is None:
+        raise Http404(_("This document is not in your wallet."))
+    response = FileResponse(document.file.open("rb"), as_attachment=True, filename=f"{document.number}.pdf")
+    response["Content-Type"] = "application/pdf"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class VerifyForm(forms.Form):
+    code = forms.CharField(label=_("Verification code"), max_length=40)
+
+
+def verify(request):
+    """Anyone (a bank, an employer) checks that an e-licence shown to them is genuine."""
+    form = VerifyForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return redirect("records:verify-code", code=licences.code_normalize(form.cleaned_data["code"]) or "-")
+    return render(request, "records/verify.html", {"form": form})
+
+
+def verify_code(request, code: str):
+    status, document = licences.licence_verify(code=code)
+    facts = licences.licence_public_facts(document) if document else None
+    return render(
+        request,
+        "records/verify.html",
+        {"form": VerifyForm(initial={"code": code}), "status": status, "facts": facts, "checked": True},
+        status=200 if document else 404,
     )

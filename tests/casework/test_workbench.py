@@ -543,7 +543,7 @@ def test_workbench_query_count_is_bounded_and_does_not_grow_with_the_queue(
 
     many = {}
     for variant in variants:
-        with django_assert_max_num_queries(5):
+        with django_assert_max_num_queries(6):
             many[variant] = count_queries(client, WORKBENCH + variant)
 
     assert many == few

@@ -8,8 +8,9 @@ from django.db import transaction
 from services.accounts.constants import StaffRole, UserKind
 from services.accounts.models import Department, Membership
 from services.catalog import demo_data
-from services.catalog.models import LifeEvent, Material, Service, Stage, StageStep, WorkflowTemplate
+from services.catalog.models import DocumentType, LifeEvent, Material, Service, Stage, StageStep, WorkflowTemplate
 from services.catalog.schema import schema_check
+from services.records.models import DocumentSource, WalletDocument
 
 
 class Command(BaseCommand):
@@ -19,8 +20,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         departments = self._departments()
         events = self._life_events()
+        document_types = self._document_types(departments)
         for spec in demo_data.SERVICES:
-            self._service(spec, departments, events)
+            self._service(spec, departments, events, document_types)
         logins = self._accounts(departments)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready: {len(departments)} departments, {len(demo_data.SERVICES)} services.")
@@ -43,7 +45,22 @@ class Command(BaseCommand):
             )
         return result
 
-    def _service(self, spec: dict, departments: dict[str, Department], events: dict[str, LifeEvent]) -> None:
+    def _document_types(self, departments: dict[str, Department]) -> dict[str, DocumentType]:
+        result = {}
+        for code, zh, en, issuer, years in demo_data.DOCUMENT_TYPES:
+            result[code], _ = DocumentType.objects.update_or_create(
+                code=code,
+                defaults={"name_zh": zh, "name_en": en, "issuer": departments[issuer], "validity_years": years},
+            )
+        return result
+
+    def _service(
+        self,
+        spec: dict,
+        departments: dict[str, Department],
+        events: dict[str, LifeEvent],
+        document_types: dict[str, DocumentType],
+    ) -> None:
         schema = {"groups": spec["groups"]}
         problems = schema_check(schema)
         if problems:
@@ -60,6 +77,7 @@ class Command(BaseCommand):
                 "form_schema": schema,
                 "is_published": True,
                 "keywords": spec["keywords"],
+                "issues": document_types.get(demo_data.ISSUES.get(spec["code"], "")),
             },
         )
         service.life_events.set([events[code] for code in spec["life_events"]])
@@ -72,6 +90,7 @@ class Command(BaseCommand):
                     "name_en": en,
                     "required": required,
                     "deferrable_days": deferrable[0] if deferrable else None,
+                    "document_type": document_types.get(demo_data.MATERIAL_DOCUMENTS.get(zh, "")),
                 },
             )
         if service.workflows.exists():
@@ -116,7 +135,30 @@ class Command(BaseCommand):
             admin.set_password(demo_data.DEMO_PASSWORD)
             admin.save()
         logins.append(("system administrator (/admin/)", "sysadmin"))
+        self._wallets()
         return logins
+
+    def _wallets(self) -> None:
+        """Documents the departments' registries hold for the demo citizens."""
+        from datetime import date
+
+        User = get_user_model()
+        for mobile, codes in demo_data.WALLET.items():
+            citizen = User.objects.get(mobile=mobile)
+            for code in codes:
+                document_type = DocumentType.objects.get(code=code)
+                WalletDocument.objects.get_or_create(
+                    citizen=citizen,
+                    document_type=document_type,
+                    source=DocumentSource.REGISTRY,
+                    defaults={
+                        "number": f"{code.upper()}-{mobile[-4:]}",
+                        "holder_name": citizen.full_name,
+                        "issuer": document_type.issuer,
+                        "issued_on": date(2020, 5, 1),
+                        "valid_until": date(2040, 5, 1) if document_type.validity_years else None,
+                    },
+                )
 
     def _staff(self, username: str, full_name: str, role: str, department: Department | None) -> None:
         User = get_user_model()
