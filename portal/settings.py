@@ -256,3 +256,6 @@ NOTIFICATION_BACKENDS = {
     "sms": env.str("NOTIFICATION_SMS_BACKEND", default="services.notifications.backends.ConsoleSmsBackend"),
 }
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+
+# Department registries: how many times a fetch is tried before it is marked failed.
+REGISTRY_MAX_ATTEMPTS = env.int("REGISTRY_MAX_ATTEMPTS", default=3)

@@ -13,6 +13,8 @@ from services.catalog import selectors as catalog_selectors
 from services.catalog.schema import answer_display, schema_field_label
 from services.core.errors import InvalidInput, NotFound, PortalError
 from services.core.views import citizen_required, or_404
+from services.records.actions import fetches_consent
+from services.records.selectors import fetch_list_for_draft
 
 
 def _draft(request, code: str) -> Draft:
@@ -49,6 +51,8 @@ def application_page(request, code: str, page: str):
         if done:
             return redirect("applications:submitted", reference=done.reference)
     draft = _draft(request, code)
+    if page == drafts.CONSENT_PAGE:
+        return _consent(request, draft)
     if page == drafts.MATERIALS_PAGE:
         return _materials(request, draft)
     if page == drafts.CHECK_PAGE:
@@ -70,7 +74,9 @@ def application_page(request, code: str, page: str):
             _current, _previous, following = drafts.page_get(service=draft.service, answers=draft.answers, key=page)
             return redirect(_page_url(code, following.key))
     else:
-        form = drafts.page_form(service=draft.service, page=current, initial=draft.answers)
+        form = drafts.page_form(
+            service=draft.service, page=current, initial=draft.answers, verified=drafts.draft_verified(draft=draft)
+        )
     return render(
         request,
         "applications/apply_page.html",
@@ -81,6 +87,7 @@ def application_page(request, code: str, page: str):
             "previous": previous,
             "form": form,
             "from_check": request.GET.get("check") == "1" or request.POST.get("check") == "1",
+            "fetches": fetch_list_for_draft(draft=draft),
         }
         | _progress(draft, current),
     )
@@ -184,3 +191,56 @@ def _check(request, draft: Draft):
         "error": error,
     } | _progress(draft, page)
     return render(request, "applications/apply_check.html", context, status=400 if error else 200)
+
+
+def _consent(request, draft: Draft):
+    """Before anything is fetched: what, from which department, for what; agree, or upload
+    the documents instead."""
+    page, previous, following = drafts.page_get(service=draft.service, answers=draft.answers, key=drafts.CONSENT_PAGE)
+    requirements = list(draft.service.data_requirements.select_related("registry__department"))
+    error = None
+    if request.method == "POST":
+        if request.POST.get("action") == "decline":
+            Draft.objects.filter(pk=draft.pk).update(data_consent="declined")
+            return redirect(_page_url(draft.service.code, following.key))
+        try:
+            fetches_consent(
+                citizen=request.user,
+                draft=draft,
+                id_number=request.POST.get("id_number", ""),
+                requirement_ids=[int(v) for v in request.POST.getlist("requirement") if v.isascii() and v.isdigit()],
+            )
+        except PortalError as exc:
+            error = exc.message
+        else:
+            return redirect(_page_url(draft.service.code, following.key))
+    return render(
+        request,
+        "applications/apply_consent.html",
+        {
+            "draft": draft,
+            "service": draft.service,
+            "page": page,
+            "previous": previous,
+            "requirements": requirements,
+            "error": error,
+            "fetches": fetch_list_for_draft(draft=draft),
+        }
+        | _progress(draft, page),
+        status=400 if error else 200,
+    )
+
+
+@citizen_required
+def application_fetches(request, code: str):
+    """The state of the data being fetched (htmx polls it while any is on its way)."""
+    draft = _draft(request, code)
+    return render(
+        request,
+        "applications/_fetches.html",
+        {
+            "fetches": fetch_list_for_draft(draft=draft),
+            "service": draft.service,
+            "page": {"key": request.GET.get("page", "")},
+        },
+    )

@@ -24,6 +24,7 @@ from services.core.errors import InvalidInput, NotFound, PortalError
 from services.notifications.actions import notify
 from services.notifications.constants import NotificationKind
 
+CONSENT_PAGE = "consent"
 MATERIALS_PAGE = "materials"
 CHECK_PAGE = "check"
 
@@ -58,6 +59,8 @@ def draft_pages(*, service: Service, answers: dict) -> list[Page]:
     hidden by earlier answers is skipped."""
     asked = visible_fields(service.form_schema, answers)
     pages = []
+    if service.data_requirements.exists():
+        pages.append(Page(CONSENT_PAGE, _("Data the departments already hold"), []))
     for group in service.form_schema.get("groups", []):
         fields = [f for f in group["fields"] if f["name"] in asked]
         if fields:
@@ -77,21 +80,49 @@ def page_get(*, service: Service, answers: dict, key: str) -> tuple[Page, Page |
     raise NotFound(_("This page is not part of your application."))
 
 
-def page_form(*, service: Service, page: Page, data: dict | None = None, initial: dict | None = None):
-    """A Django form with only the questions of one page."""
+def page_form(
+    *, service: Service, page: Page, data: dict | None = None, initial: dict | None = None, verified: dict | None = None
+):
+    """A Django form with only the questions of one page. A question filled from a verified
+    attribute shows its value and source and cannot be changed here."""
     form_class = answers_form_class(service.form_schema)
-    form = form_class(data=data, initial=initial)
+    verified = verified or {}
+    fixed = {f["name"]: verified[f["verified"]] for f in page.fields if f.get("verified") in verified}
+    form = form_class(data=data, initial={**(initial or {}), **{k: a.plain for k, a in fixed.items()}})
     names = {f["name"] for f in page.fields}
     for name in list(form.fields):
         if name not in names:
             del form.fields[name]
+        elif name in fixed:
+            attribute = fixed[name]
+            form.fields[name].disabled = True
+            form.fields[name].help_text = _(
+                "Verified by %(department)s on %(date)s. Wrong? Report it under “My data”."
+            ) % {
+                "department": attribute.registry.department.name,
+                "date": attribute.verified_at.date().isoformat(),
+            }
     return form
 
 
-def draft_save(*, draft: Draft, page: Page, data) -> Draft:
-    """Keep what the citizen typed on this page, valid or not: nothing typed is lost."""
+def draft_verified(*, draft: Draft) -> dict:
+    """The citizen's verified attributes in force, when they agreed to their use."""
+    if draft.data_consent != "given":
+        return {}
+    from services.records.actions import attributes_current
+
+    return attributes_current(citizen=draft.citizen)
+
+
+def draft_save(*, draft: Draft, page: Page, data, verified: dict | None = None) -> Draft:
+    """Keep what the citizen typed on this page, valid or not: nothing typed is lost. A
+    verified answer comes from its attribute, whatever was posted."""
+    verified = verified if verified is not None else draft_verified(draft=draft)
     for spec in page.fields:
-        draft.answers[spec["name"]] = str(data.get(spec["name"], ""))[:2000]
+        if spec.get("verified") in verified:
+            draft.answers[spec["name"]] = verified[spec["verified"]].plain
+        else:
+            draft.answers[spec["name"]] = str(data.get(spec["name"], ""))[:2000]
     draft.page = page.key
     draft.expires_on = _expiry()
     draft.reminded_at = None
@@ -101,17 +132,19 @@ def draft_save(*, draft: Draft, page: Page, data) -> Draft:
 
 def draft_page_submit(*, draft: Draft, page: Page, data):
     """Save the page and check it. Returns the bound form; valid means the citizen may go on."""
-    draft_save(draft=draft, page=page, data=data)
-    form = page_form(service=draft.service, page=page, data=data)
+    verified = draft_verified(draft=draft)
+    draft_save(draft=draft, page=page, data=data, verified=verified)
+    form = page_form(service=draft.service, page=page, data=data, verified=verified)
     form.is_valid()
     return form
 
 
 def draft_first_incomplete(*, draft: Draft) -> str | None:
     """The first question page whose answers do not pass, or None when all do."""
+    verified = draft_verified(draft=draft)
     for page in draft_pages(service=draft.service, answers=draft.answers):
         if page.fields:
-            form = page_form(service=draft.service, page=page, data=draft.answers)
+            form = page_form(service=draft.service, page=page, data=draft.answers, verified=verified)
             if not form.is_valid():
                 return page.key
     return None

@@ -152,6 +152,8 @@ class Draft(models.Model):
     expires_on = models.DateField()
     reminded_at = models.DateTimeField(null=True, blank=True)
     submit_key = models.CharField(max_length=80, help_text="Idempotency key of the final submission.")
+    # The citizen's answer to "may we fetch your data from the departments?": given, declined, or not yet.
+    data_consent = models.CharField(max_length=10, blank=True)
 
     class Meta:
         ordering = ["-updated_at", "-pk"]

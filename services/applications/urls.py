@@ -10,6 +10,7 @@ urlpatterns = [
         apply_views.application_upload_remove,
         name="apply-upload-remove",
     ),
+    path("services/<slug:code>/apply/data/", apply_views.application_fetches, name="apply-fetches"),
     path("services/<slug:code>/apply/<slug:page>/", apply_views.application_page, name="apply-page"),
     path("services/<slug:code>/apply/<slug:page>/save/", apply_views.application_autosave, name="apply-save"),
     path("my/applications/", views.application_list, name="mine"),

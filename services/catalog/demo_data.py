@@ -20,7 +20,7 @@ APPLICANT = {
     "key": "applicant",
     "title": t("申请人信息", "About you"),
     "fields": [
-        f("applicant_name", "text", "姓名", "Full name", max_length=50),
+        f("applicant_name", "text", "姓名", "Full name", max_length=50, verified="full_name"),
         f("applicant_id_number", "id_number", "公民身份号码", "Resident ID number"),
         f("applicant_mobile", "mobile", "手机号码", "Mobile number"),
     ],
@@ -68,6 +68,48 @@ MATERIAL_DOCUMENTS = {
 WALLET = {
     "13800138001": ["resident_id_card", "household_register"],
     "13800138002": ["resident_id_card"],
+}
+
+# Registries kept in the portal's database, with demo records keyed by ID number.
+REGISTRIES = [
+    ("population", "人口信息库", "Population registry", "psb", ["full_name", "birth_date", "hukou_address"]),
+    ("marriage", "婚姻登记信息库", "Marriage registry", "mca", ["marital_status"]),
+    ("enterprise", "市场主体登记库", "Enterprise registry", "amr", ["enterprise_name"]),
+    ("degree", "学历学位信息库", "Degree registry", "hrss", ["degree"]),
+]
+REGISTRY_RECORDS = {
+    "population": {
+        "11010519491231002X": {
+            "full_name": "张伟",
+            "birth_date": "1949-12-31",
+            "hukou_address": "北京市朝阳区幸福路1号",
+        },
+        "440305199003071236": {
+            "full_name": "李娜",
+            "birth_date": "1990-03-07",
+            "hukou_address": "深圳市南山区科技路8号",
+        },
+    },
+    "marriage": {
+        "11010519491231002X": {"marital_status": "未婚"},
+        "440305199003071236": {"marital_status": "未婚"},
+    },
+    "enterprise": {"440305199003071236": {"enterprise_name": "深圳市李记餐饮管理有限公司"}},
+    "degree": {"440305199003071236": {"degree": "硕士研究生"}},
+}
+# Services that ask registries, with the purpose shown to the citizen.
+DATA_REQUIREMENTS = {
+    "marriage-registration": [
+        (
+            "population",
+            "核对结婚登记当事人的身份和户籍",
+            "To confirm the identity and household registration of the couple",
+        ),
+        ("marriage", "核对当事人目前的婚姻状况", "To confirm the current marital status"),
+    ],
+    "public-rental-housing": [
+        ("population", "核对申请家庭的户籍", "To confirm the household registration of the family"),
+    ],
 }
 
 DEPARTMENTS = [

@@ -66,6 +66,10 @@ META_SCHEMA = {
                                 "max_length": {"type": "integer", "minimum": 1, "maximum": 2000},
                                 "min": {"type": "integer"},
                                 "max": {"type": "integer"},
+                                "verified": {
+                                    "type": "string",
+                                    "description": "A verified attribute that fills the answer: shown, not editable.",
+                                },
                                 "show_if": {
                                     "type": "object",
                                     "description": "Ask only when an earlier answer matches (a stage condition).",

@@ -9,5 +9,6 @@ class NotificationKind(models.TextChoices):
     CASE_DECIDED = "case_decided", _("Your application was decided")
     DRAFT_EXPIRING = "draft_expiring", _("A draft will be deleted soon")
     LICENCE_ISSUED = "licence_issued", _("An e-licence is in your wallet")
+    ATTRIBUTE_DISPUTED = "attribute_disputed", _("A citizen reports an error in your registry")
     FOLLOW_UP_OPENED = "follow_up_opened", _("A bad rating needs your department's reply")
     FOLLOW_UP_REPLIED = "follow_up_replied", _("The department replied to your rating")

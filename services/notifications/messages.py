@@ -18,6 +18,11 @@ def notification_text(notification) -> str:
         return _("Case %(reference)s, step “%(step)s”, was assigned to you.") % p
     if notification.kind == NotificationKind.CORRECTION_REQUESTED:
         return _("Your application %(reference)s needs a correction before it can go on.") % p
+    if notification.kind == NotificationKind.ATTRIBUTE_DISPUTED:
+        registry = p.get("registry_en") if current_is_english() else p.get("registry_zh")
+        return _("A citizen reports that a value from %(registry)s is wrong. Check the record.") % {
+            "registry": registry
+        }
     if notification.kind == NotificationKind.LICENCE_ISSUED:
         return _("The e-licence %(number)s of your application %(reference)s is in your wallet.") % p
     if notification.kind == NotificationKind.DRAFT_EXPIRING:

@@ -1,9 +1,182 @@
-from services.records.models import DataAccess
+"""Writes of the records context: the data-access log, consented fetches from department
+registries, and the verified attributes they produce."""
+
+import json
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from services.core.crypto import decrypt, encrypt
+from services.core.errors import PortalError
+from services.core.outbox import outbox_enqueue
+from services.core.validators import normalize_id_number, validate_id_number
+from services.records.connectors import ConnectorError, ConnectorInvalid, connector_for
+from services.records.models import DataAccess, DataRequirement, Fetch, FetchStatus, VerifiedAttribute
+
+logger = logging.getLogger(__name__)
+
+FETCH_TASK = "records.fetch"
+RETRY = "retry"
 
 
 def data_access_record(
-    *, actor, citizen, what: str, purpose: str, department=None, case_reference: str = ""
+    *, actor, citizen, what: str, purpose: str, department=None, case_reference: str = "", connector: str = ""
 ) -> DataAccess:
     return DataAccess.objects.create(
-        actor=actor, citizen=citizen, what=what, purpose=purpose, department=department, case_reference=case_reference
+        actor=actor,
+        citizen=citizen,
+        what=what,
+        purpose=purpose,
+        department=department,
+        case_reference=case_reference,
+        connector=connector,
     )
+
+
+def fetches_consent(*, citizen, draft, id_number: str, requirement_ids: list[int]) -> list[Fetch]:
+    """The citizen agreed that these registries be asked, for the purposes shown: each fetch
+    runs on the registry department's own queue once this transaction commits."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        validate_id_number(id_number)
+    except ValidationError as exc:
+        raise PortalError(exc.messages[0], code="id_number") from exc
+    requirements = list(
+        DataRequirement.objects.filter(service=draft.service, pk__in=requirement_ids).select_related(
+            "registry__department"
+        )
+    )
+    if not requirements:
+        raise PortalError(_("Choose at least one department, or upload the documents instead."), code="nothing_chosen")
+    fetches = []
+    with transaction.atomic():
+        for requirement in requirements:
+            fetch = Fetch.objects.create(
+                citizen=citizen,
+                draft=draft,
+                service=draft.service,
+                registry=requirement.registry,
+                purpose=requirement.purpose_zh,
+                id_number=encrypt(normalize_id_number(id_number)),
+                consented_at=timezone.now(),
+            )
+            outbox_enqueue(
+                task_name=FETCH_TASK,
+                kwargs={"fetch_id": fetch.pk},
+                department_code=requirement.registry.department.code,
+            )
+            fetches.append(fetch)
+        type(draft).objects.filter(pk=draft.pk).update(data_consent="given")
+    return fetches
+
+
+def fetch_run(*, fetch_id: int) -> str:
+    """Ask the registry. Stores what it says as verified attributes with their provenance,
+    and logs the read in the citizen's data log. A finished fetch is left alone. Returns
+    RETRY after a failure worth retrying while attempts remain."""
+    with transaction.atomic():
+        fetch = Fetch.objects.select_for_update().select_related("registry__department", "citizen").get(pk=fetch_id)
+        if fetch.status != FetchStatus.PENDING:
+            return fetch.status
+        fetch.attempts += 1
+        registry = fetch.registry
+        try:
+            record = connector_for(registry).lookup(id_number=decrypt(fetch.id_number))
+        except ConnectorInvalid as exc:
+            return _fetch_finish(fetch, FetchStatus.FAILED, str(exc))
+        except ConnectorError as exc:
+            if fetch.attempts >= settings.REGISTRY_MAX_ATTEMPTS:
+                return _fetch_finish(fetch, FetchStatus.FAILED, str(exc))
+            fetch.error = str(exc)[:2000]
+            fetch.save(update_fields=["attempts", "error"])
+            return RETRY
+        data_access_record(
+            actor=None,
+            connector=registry.code,
+            citizen=fetch.citizen,
+            department=registry.department,
+            what=registry.name_zh,
+            purpose=fetch.purpose,
+        )
+        if record is None:
+            return _fetch_finish(fetch, FetchStatus.NOT_FOUND, "")
+        now = timezone.now()
+        VerifiedAttribute.objects.bulk_create(
+            [
+                VerifiedAttribute(
+                    citizen=fetch.citizen,
+                    name=name,
+                    value=encrypt(str(value)),
+                    registry=registry,
+                    fetch=fetch,
+                    verified_at=now,
+                )
+                for name, value in record.items()
+            ]
+        )
+        return _fetch_finish(fetch, FetchStatus.DONE, "")
+
+
+def _fetch_finish(fetch: Fetch, status: str, error: str) -> str:
+    fetch.status = status
+    fetch.error = error[:2000]
+    fetch.finished_at = timezone.now()
+    fetch.save(update_fields=["status", "error", "finished_at", "attempts"])
+    return status
+
+
+def attributes_current(*, citizen) -> dict[str, VerifiedAttribute]:
+    """The citizen's verified attributes in force: the newest of each name, values decrypted
+    into `plain`."""
+    current = {}
+    for attribute in (
+        VerifiedAttribute.objects.filter(citizen=citizen)
+        .select_related("registry__department")
+        .order_by("name", "-verified_at", "-pk")
+    ):
+        if attribute.name not in current:
+            attribute.plain = decrypt(attribute.value)
+            current[attribute.name] = attribute
+    return current
+
+
+def attribute_dispute(*, citizen, attribute_id: int, note: str) -> VerifiedAttribute:
+    """The citizen says a verified value is wrong: the owning department is told."""
+    from services.accounts.constants import StaffRole
+    from services.accounts.models import Membership
+    from services.notifications.actions import notify
+    from services.notifications.constants import NotificationKind
+
+    note = (note or "").strip()
+    if not note:
+        raise PortalError(_("Say what is wrong and what is right."), code="note_required")
+    attribute = (
+        VerifiedAttribute.objects.select_related("registry__department")
+        .filter(pk=attribute_id, citizen=citizen)
+        .first()
+    )
+    if attribute is None:
+        raise PortalError(_("This is not one of your verified values."), code="not_found", status=404)
+    with transaction.atomic():
+        VerifiedAttribute.objects.filter(pk=attribute.pk).update(disputed_at=timezone.now(), dispute_note=note[:2000])
+        admins = [
+            m.user
+            for m in Membership.objects.filter(
+                department=attribute.registry.department, role=StaffRole.DEPARTMENT_ADMIN
+            ).select_related("user")
+        ]
+        notify(
+            recipients=admins,
+            kind=NotificationKind.ATTRIBUTE_DISPUTED,
+            params={"registry_zh": attribute.registry.name_zh, "registry_en": attribute.registry.name_en},
+        )
+    attribute.refresh_from_db()
+    return attribute
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)

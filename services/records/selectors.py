@@ -54,3 +54,9 @@ def wallet_valid_document(*, citizen, document_type_id: int):
         .order_by("-version")
         .first()
     )
+
+
+def fetch_list_for_draft(*, draft) -> list:
+    from services.records.models import Fetch
+
+    return list(Fetch.objects.filter(draft=draft).select_related("registry__department").order_by("pk"))

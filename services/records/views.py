@@ -81,3 +81,27 @@ def verify_code(request, code: str):
         {"form": VerifyForm(initial={"code": code}), "status": status, "facts": facts, "checked": True},
         status=200 if document else 404,
     )
+
+
+@citizen_required
+def my_data(request):
+    """My verified data: each value, the department it came from, when; report an error."""
+    from services.core.errors import PortalError
+    from services.records.actions import attribute_dispute, attributes_current
+
+    error = None
+    if request.method == "POST":
+        try:
+            attribute_dispute(
+                citizen=request.user,
+                attribute_id=int(request.POST.get("attribute", "0") or 0),
+                note=request.POST.get("note", ""),
+            )
+        except (PortalError, ValueError) as exc:
+            error = getattr(exc, "message", str(exc))
+        else:
+            return redirect("records:my-data")
+    attributes = sorted(attributes_current(citizen=request.user).values(), key=lambda a: a.name)
+    return render(
+        request, "records/my_data.html", {"attributes": attributes, "error": error}, status=400 if error else 200
+    )

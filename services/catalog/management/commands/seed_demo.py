@@ -136,7 +136,36 @@ class Command(BaseCommand):
             admin.save()
         logins.append(("system administrator (/admin/)", "sysadmin"))
         self._wallets()
+        self._registries(departments)
         return logins
+
+    def _registries(self, departments: dict[str, Department]) -> None:
+        import json
+
+        from services.core.crypto import blind_index, encrypt
+        from services.records.models import DataRequirement, Registry, RegistryRecord
+
+        registries = {}
+        for code, zh, en, department, provides in demo_data.REGISTRIES:
+            registries[code], _ = Registry.objects.update_or_create(
+                code=code,
+                defaults={"name_zh": zh, "name_en": en, "department": departments[department], "provides": provides},
+            )
+        for code, records in demo_data.REGISTRY_RECORDS.items():
+            for id_number, payload in records.items():
+                RegistryRecord.objects.update_or_create(
+                    registry=registries[code],
+                    id_digest=blind_index(id_number),
+                    defaults={"payload": encrypt(json.dumps(payload, ensure_ascii=False))},
+                )
+        for service_code, requirements in demo_data.DATA_REQUIREMENTS.items():
+            service = Service.objects.get(code=service_code)
+            for registry_code, purpose_zh, purpose_en in requirements:
+                DataRequirement.objects.update_or_create(
+                    service=service,
+                    registry=registries[registry_code],
+                    defaults={"purpose_zh": purpose_zh, "purpose_en": purpose_en},
+                )
 
     def _wallets(self) -> None:
         """Documents the departments' registries hold for the demo citizens."""
