@@ -89,7 +89,7 @@ def licence_issue(*, application_id: int) -> WalletDocument | None:
     """Issue the e-licence of an approved case, once. A repeated message finds it done."""
     with transaction.atomic():
         application = (
-            Application.objects.select_for_update()
+            Application.objects.select_for_update(of=("self",))
             .select_related("service__issues__issuer", "service__lead_department", "citizen")
             .filter(pk=application_id)
             .first()

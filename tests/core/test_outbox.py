@@ -47,6 +47,8 @@ def test_department_work_goes_to_the_department_queue(sent):
 
 
 def test_a_broker_that_is_down_leaves_the_message_for_the_sweep(monkeypatch):
+    app.conf.task_always_eager = False  # a real broker, that is down (the fixture restores it)
+
     def broker_down(app, message):
         raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
