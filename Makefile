@@ -6,11 +6,18 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test bench lint check-migrations schema messages clean
 
+# The JavaScript the browser tests inject into pages (axe-core), pinned in package-lock.json.
+BROWSER_JS := tests/browser/node_modules
+
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
+
+$(BROWSER_JS): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund
+	touch $(BROWSER_JS)
 
 messages: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=$(VENV) -v 0
@@ -29,8 +36,8 @@ check-migrations: $(STAMP)
 schema: $(STAMP)
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
-## The whole test suite: lint, migrations, the OpenAPI schema, then pytest.
-test: messages lint check-migrations schema
+## The whole test suite: lint, migrations, the OpenAPI schema, the browser tests' axe-core (npm ci), then pytest.
+test: messages lint check-migrations schema $(BROWSER_JS)
 	.ci/ensure-chromium
 	$(PY) -m pytest
 
@@ -42,4 +49,4 @@ bench: messages
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_queue $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache $(BROWSER_JS)
