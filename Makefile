@@ -20,7 +20,7 @@ $(BROWSER_JS): tests/browser/package.json tests/browser/package-lock.json
 	touch $(BROWSER_JS)
 
 messages: $(STAMP)
-	$(PY) manage.py compilemessages --ignore=$(VENV) -v 0
+	$(PY) manage.py compilemessages --ignore=$(VENV) --ignore=tests -v 0
 
 ## Run the portal: embedded SQLite and Redis, a Celery worker and beat, demo data.
 run: messages

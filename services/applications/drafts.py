@@ -267,6 +267,7 @@ def draft_submit(*, draft: Draft) -> Application:
         )
         Upload.objects.filter(draft=draft).update(application=application, draft=None)
         evidence_record(application=application, rows=rows)
+        draft.fetches.update(application=application)
         draft.delete()
     return application
 

@@ -123,6 +123,7 @@ def _step_context(request, step, **extra) -> dict:
         "colleagues": selectors.department_colleagues_for(step=step),
         "open_correction": application.corrections.filter(resolved_at=None).first(),
         "materials": application_materials(application=application),
+        "fetches": list(application.fetches.select_related("registry__department")),
         **extra,
     }
 

@@ -188,6 +188,10 @@ class Fetch(models.Model):
     draft = models.ForeignKey(
         "applications.Draft", on_delete=models.SET_NULL, null=True, blank=True, related_name="fetches"
     )
+    # Set when the draft is submitted: staff see what was fetched for the case, and what failed.
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.PROTECT, null=True, blank=True, related_name="fetches"
+    )
     service = models.ForeignKey("catalog.Service", on_delete=models.PROTECT, related_name="+")
     registry = models.ForeignKey(Registry, on_delete=models.PROTECT, related_name="fetches")
     purpose = models.CharField(max_length=300)

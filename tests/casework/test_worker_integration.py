@@ -193,3 +193,39 @@ def test_worker_takes_a_conditional_stage_for_one_case_and_skips_it_for_another(
     wait_for(lambda: _open_departments(retail) == ["fire"], what="the fire stage, skipping food", worker=worker)
     assert CaseEvent.objects.filter(application=retail, kind=EventKind.STAGE_SKIPPED).count() == 1
     assert not CaseEvent.objects.filter(application=catering, kind=EventKind.STAGE_SKIPPED).exists()
+
+
+def test_consented_fetches_run_on_the_registry_departments_queues(real_broker, settings):
+    """A real worker for each department: each fetch runs on its registry's own queue."""
+    from django.core.management import call_command
+
+    from services.applications import drafts
+    from services.catalog.models import Service
+    from services.records.actions import fetches_consent
+    from services.records.models import Fetch
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    from django.contrib.auth import get_user_model
+
+    citizen = get_user_model().objects.get(mobile="13800138001")
+    service = Service.objects.get(code="marriage-registration")
+    police = Worker(broker_url=real_broker, queues=["dept.psb"]).start()
+    civil = Worker(broker_url=real_broker, queues=["dept.mca"]).start()
+    try:
+        draft = drafts.draft_start(citizen=citizen, service=service)
+        fetches_consent(
+            citizen=citizen,
+            draft=draft,
+            id_number="11010519491231002X",
+            requirement_ids=list(service.data_requirements.values_list("pk", flat=True)),
+        )
+        wait_for(
+            lambda: set(Fetch.objects.values_list("status", flat=True)) == {"done"},
+            what="both fetches",
+            worker=civil,
+        )
+        assert "records.fetch[" in police.log() and "records.fetch[" in civil.log()
+    finally:
+        police.stop()
+        civil.stop()

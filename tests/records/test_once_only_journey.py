@@ -130,3 +130,23 @@ def test_once_only_from_consent_to_a_second_service_with_no_upload(client, demo,
 
     # The citizen's data log shows both connector fetches.
     assert DataAccess.objects.filter(citizen=citizen, connector__in=["population", "marriage"]).count() == 2
+
+    # Staff of the marriage case see what was fetched for it.
+    client.force_login(demo["mca.admin"])
+    step = Step.objects.filter(application=marriage).first()
+    assert "fetch-done" in client.get(f"/workbench/steps/{step.pk}/").content.decode()
+
+    # After all of it, no table holds either resident ID number in clear.
+    assert _tables_containing(["11010519491231002X", "440305199003071236"]) == []
+
+
+def _tables_containing(needles: list[str]) -> list[str]:
+    from django.db import connection
+
+    found = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - names from the schema itself
+            text = " ".join(str(value) for row in cursor.fetchall() for value in row)
+            found += [f"{table}: {needle}" for needle in needles if needle in text or needle.lower() in text]
+    return found
