@@ -44,5 +44,23 @@ def service_guide(request, code: str):
             "service": service,
             "workflow": workflow,
             "departments": selectors.workflow_departments(workflow=workflow),
+            "materials": _materials_for(request.user, service),
+            "data_requirements": list(service.data_requirements.select_related("registry__department")),
         },
     )
+
+
+def _materials_for(user, service) -> list[dict]:
+    """Each material, and for a signed-in citizen whether their wallet already meets it (一次告知)."""
+    from services.records.selectors import wallet_valid_document
+
+    citizen = user if user.is_authenticated and getattr(user, "is_citizen", False) else None
+    rows = []
+    for material in service.materials.all():
+        held = (
+            wallet_valid_document(citizen=citizen, document_type_id=material.document_type_id)
+            if citizen and material.document_type_id
+            else None
+        )
+        rows.append({"material": material, "held": held})
+    return rows

@@ -179,3 +179,12 @@ def test_the_wallet_shows_and_serves_only_the_owners_documents(client, demo, dja
     client.force_login(demo["13800138002"])
     assert licence.number not in client.get("/my/wallet/").content.decode()
     assert client.get(f"/my/wallet/{licence.pk}/file/").status_code == 404
+
+
+def test_the_guide_tells_a_signed_in_citizen_what_they_already_have(client, demo):
+    anonymous = client.get("/services/public-rental-housing/").content.decode()
+    assert "tag-done" not in anonymous
+    assert "人口信息库" in anonymous  # what will be fetched, from whom, for what
+    client.force_login(demo["13800138001"])
+    html = client.get("/services/public-rental-housing/").content.decode()
+    assert html.count("tag-done") == 1  # the ID card; the marriage certificate is not issued yet
