@@ -535,7 +535,7 @@ def test_step_page_query_count_does_not_grow_with_the_case_history(
     client.force_login(police)
 
     few = _count_queries(client, step_page(fresh))
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         many = _count_queries(client, step_page(social_step))
 
     assert many == few
