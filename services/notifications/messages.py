@@ -54,13 +54,15 @@ def email_subject(notification) -> str:
 
 
 def email_body(notification) -> str:
-    return "\n\n".join(
-        [
-            notification_text(notification),
-            _("Sign in to %(portal)s to see the details.") % {"portal": settings.PORTAL_NAME},
-            _("This message was sent automatically; please do not reply to it."),
-        ]
-    )
+    lines = [
+        notification_text(notification),
+        _("Sign in to %(portal)s to see the details.") % {"portal": settings.PORTAL_NAME},
+    ]
+    if notification.link.startswith("/"):
+        # Only the portal's own pages: a link in an email is where phishing starts.
+        lines.append(settings.PORTAL_PUBLIC_URL.rstrip("/") + notification.link)
+    lines.append(_("This message was sent automatically; please do not reply to it."))
+    return "\n\n".join(lines)
 
 
 def sms_body(notification) -> str:

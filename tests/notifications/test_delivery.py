@@ -357,3 +357,20 @@ def test_the_default_backends_deliver_end_to_end(settings, capsys, django_captur
 def test_notify_is_what_the_casework_actions_call():
     # Other contexts keep calling notify with the same keywords; it still answers the count.
     assert actions.notify(recipients=[CitizenFactory()], kind=NotificationKind.CASE_DECIDED, params={"reference": "r"})
+
+
+def test_the_email_links_to_the_portal_page_of_the_notification(db, settings):
+    from services.notifications.messages import email_body
+    from services.notifications.models import Notification
+    from tests.factories import CitizenFactory
+
+    settings.PORTAL_PUBLIC_URL = "https://zwfw.example.gov.cn/"
+    notification = Notification.objects.create(
+        recipient=CitizenFactory(),
+        kind="case_decided",
+        params={"reference": "20261126-0001"},
+        link="/my/applications/20261126-0001/",
+    )
+    assert "https://zwfw.example.gov.cn/my/applications/20261126-0001/" in email_body(notification)
+    notification.link = "https://evil.example/"
+    assert "evil.example" not in email_body(notification)
