@@ -66,3 +66,18 @@ def test_nobody_can_change_the_log(two_cases):
         entry.save()
     with pytest.raises(AppendOnlyError):
         entry.delete()
+
+
+def test_the_database_itself_refuses_to_change_the_log_and_the_history(two_cases):
+    from django.db import DatabaseError, connection, transaction
+
+    statements = [
+        "UPDATE records_dataaccess SET purpose = 'changed'",
+        "UPDATE applications_caseevent SET note = 'changed'",
+    ]
+    if connection.vendor == "postgresql":
+        statements += ["DELETE FROM records_dataaccess", "DELETE FROM applications_caseevent"]
+    for statement in statements:
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+    assert DataAccess.objects.filter(purpose="changed").count() == 0
