@@ -32,6 +32,9 @@ class User(AbstractUser):
     mobile = models.CharField(_("mobile number"), max_length=11, blank=True, null=True, unique=True)
     # NULL, not "", for "no email": unique constraints must allow many accounts without one.
     email = models.EmailField(_("email address"), blank=True, null=True)  # noqa: DJ001
+    # The blind index of the resident ID number confirmed for this account (实名核验): only
+    # this person's records may be fetched for it. The number itself is never stored here.
+    id_digest = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     objects = UserManager()
 

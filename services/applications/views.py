@@ -147,11 +147,15 @@ def upload_download(request, pk: int):
     download, so that no uploaded content runs in the portal's pages."""
     upload = or_404(selectors.upload_get_for_user, user=request.user, pk=pk)
     if request.user.is_portal_staff and upload.application_id:
+        from services.accounts.models import Membership
         from services.records.actions import data_access_record
 
+        department_ids = Membership.objects.filter(user=request.user).values("department_id")
+        step = upload.application.steps.filter(department_id__in=department_ids).select_related("department").first()
         data_access_record(
             actor=request.user,
             citizen=upload.owner,
+            department=step.department if step else None,
             case_reference=upload.application.reference,
             what=upload.material.name_zh,
             purpose=_("Opening a material of the case"),

@@ -279,9 +279,7 @@ def step_assign(*, step_id: int, by, to) -> Step:
         if not Membership.objects.filter(
             user=to, department_id=step.department_id, role__in=_staff_roles_for(step)
         ).exists():
-            raise PortalError(
-                _("%(who)s does not work on such steps in this department.") % {"who": to}, code="not_eligible"
-            )
+            raise PortalError(_("Choose a colleague of this department who works on such steps."), code="not_eligible")
         previous = step.assignee
         step.assignee = to
         step.claimed_at = timezone.now()
@@ -514,6 +512,9 @@ def case_correction_submit(*, application_id: int, citizen, answers: dict, comme
                 step.save(update_fields=["due_soon_on", "due_date"])
         application.save(update_fields=["answers", "due_date"])
         application_identities_sync(application=application)
+        # A check that arrived while the case waited did nothing: it runs again now.
+        for step in Step.objects.filter(application=application, status=StepStatus.OPEN).exclude(automatic_check=""):
+            outbox_enqueue(task_name=CHECK_TASK, kwargs={"step_id": step.pk}, department_code=step.department.code)
         from_status = application_transition(application=application, to_status=ApplicationStatus.IN_REVIEW)
         event_record(
             application=application,

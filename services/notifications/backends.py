@@ -43,7 +43,7 @@ class ConsoleSmsBackend:
     def send(self, *, to: str, subject: str, body: str) -> str:
         message_id = f"sms-{uuid.uuid4().hex}"
         stream = self.stream or sys.stdout
-        stream.write(f"SMS to {to} ({message_id}):\n{body}\n{'-' * 79}\n")
+        stream.write(f"SMS to {mask_mobile(to)} ({message_id}):\n{body}\n{'-' * 79}\n")
         stream.flush()
         logger.info("SMS %s to %s written to the console", message_id, mask_mobile(to))
         return message_id

@@ -36,6 +36,53 @@ def data_access_record(
     )
 
 
+def identity_verify(*, citizen, id_number: str) -> None:
+    """Confirm that `id_number` is the citizen's own (实名核验) before anything is fetched with
+    it: the account's name must match the population registry's record of that number, and a
+    number confirmed for one account is never used by another."""
+    from django.contrib.auth import get_user_model
+
+    from services.core.crypto import blind_index
+    from services.records.models import Registry
+
+    number = normalize_id_number(id_number)
+    digest = blind_index(number)
+    if citizen.id_digest:
+        if citizen.id_digest != digest:
+            raise PortalError(_("This is not the ID number confirmed for your account."), code="not_your_id")
+        return
+    if get_user_model().objects.filter(id_digest=digest).exclude(pk=citizen.pk).exists():
+        raise PortalError(
+            _("This ID number is confirmed for another account. Call the service hotline if it is yours."),
+            code="not_your_id",
+        )
+    registry = Registry.objects.filter(verifies_identity=True).select_related("department").first()
+    if registry is None:
+        raise PortalError(_("Identities cannot be confirmed at the moment: upload your documents instead."))
+    try:
+        record = connector_for(registry).lookup(id_number=number)
+    except (ConnectorError, ConnectorInvalid) as exc:
+        raise PortalError(
+            _("The population registry cannot be reached now. Try again later, or upload your documents."),
+            code="registry_unavailable",
+        ) from exc
+    data_access_record(
+        actor=None,
+        connector=registry.code,
+        citizen=citizen,
+        department=registry.department,
+        what=registry.name_zh,
+        purpose="核验申请人身份（实名核验）",
+    )
+    if not record or record.get("full_name", "").strip() != (citizen.full_name or "").strip():
+        raise PortalError(
+            _("The name of your account and this ID number do not match the population registry."),
+            code="not_your_id",
+        )
+    get_user_model().objects.filter(pk=citizen.pk).update(id_digest=digest)
+    citizen.id_digest = digest
+
+
 def fetches_consent(*, citizen, draft, id_number: str, requirement_ids: list[int]) -> list[Fetch]:
     """The citizen agreed that these registries be asked, for the purposes shown: each fetch
     runs on the registry department's own queue once this transaction commits."""
@@ -52,6 +99,7 @@ def fetches_consent(*, citizen, draft, id_number: str, requirement_ids: list[int
     )
     if not requirements:
         raise PortalError(_("Choose at least one department, or upload the documents instead."), code="nothing_chosen")
+    identity_verify(citizen=citizen, id_number=id_number)
     fetches = []
     with transaction.atomic():
         for requirement in requirements:

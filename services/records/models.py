@@ -126,6 +126,8 @@ class Registry(Bilingual, models.Model):
     base_url = models.URLField(blank=True, help_text="For an HTTP JSON registry: where the lookup is POSTed.")
     secret = models.CharField(max_length=200, blank=True, help_text="Shared key that signs each request.")
     timeout_seconds = models.PositiveSmallIntegerField(default=5)
+    # The registry that confirms who a citizen is (name and ID number), before any fetch.
+    verifies_identity = models.BooleanField(default=False)
     # Answer names the registry provides, mapped to the portal's verified attribute names.
     provides = models.JSONField(default=list)
 

@@ -1396,3 +1396,24 @@ def test_task_api_is_forbidden_to_citizens(api_client, new_step, django_capture_
     assert (step.assignee, step.status) == (None, StepStatus.OPEN)
     assert not CaseNote.objects.exists()
     assert not DataAccess.objects.exists()
+
+
+def test_assign_api_says_nothing_about_people_outside_the_department(api_client, django_capture_on_commit_callbacks):
+    from services.accounts.constants import StaffRole
+    from services.accounts.models import Department
+    from tests.casework.helpers import open_steps, submit
+    from tests.factories import CitizenFactory, StaffFactory, make_service
+
+    service = make_service(code="assign-privacy", stages=[["psb"]])
+    application = submit(CitizenFactory(), service, django_capture_on_commit_callbacks)
+    step = open_steps(application)[0]
+    admin = StaffFactory(
+        membership__department=Department.objects.get(code="psb"), membership__role=StaffRole.DEPARTMENT_ADMIN
+    )
+    stranger = CitizenFactory(full_name="李秘密")
+    api_client.force_authenticate(admin)
+    known = api_client.post(f"/api/v1/tasks/{step.pk}/assign/", {"assignee": stranger.username}, format="json")
+    unknown = api_client.post(f"/api/v1/tasks/{step.pk}/assign/", {"assignee": "13999999999"}, format="json")
+    assert known.status_code == unknown.status_code == 400
+    assert known.json()["detail"] == unknown.json()["detail"]
+    assert "李秘密" not in known.content.decode()

@@ -297,3 +297,33 @@ def test_a_new_workflow_version_does_not_change_running_cases(django_capture_on_
     fresh = submit(CitizenFactory(), service, django_capture_on_commit_callbacks)
     assert fresh.workflow == new
     assert [s.department.code for s in open_steps(fresh)] == ["mca"]
+
+
+def test_an_automatic_check_that_arrives_during_a_correction_runs_after_it(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    from services.core import outbox
+
+    service = make_service(stages=[["psb", "fire"]])
+    StageStep.objects.filter(department__code="psb").update(automatic_check="applicant_adult")
+    citizen = CitizenFactory()
+    send = outbox._send
+    held = []
+    monkeypatch.setattr(
+        outbox, "_send", lambda app, m: held.append(m) if m.task_name == "casework.run_check" else send(app, m)
+    )
+    application = submit(citizen, service, django_capture_on_commit_callbacks)
+    fire = Step.objects.get(application=application, department__code="fire")
+    reviewer = reviewer_of("fire")
+    decide(fire, "correction", django_capture_on_commit_callbacks, user=reviewer, items=["请补充材料"])
+    # The held check arrives while the case waits for the citizen: it does nothing.
+    check = Step.objects.get(application=application, department__code="psb")
+    assert actions.step_check_run(step_id=check.pk) == "waiting"
+    monkeypatch.setattr(outbox, "_send", send)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.case_correction_submit(application_id=application.pk, citizen=citizen, answers={})
+    check.refresh_from_db()
+    assert check.status == "approved"  # run again once the case went on
+    decide(fire, "approve", django_capture_on_commit_callbacks, user=reviewer)
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.COMPLETED

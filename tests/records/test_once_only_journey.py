@@ -128,8 +128,8 @@ def test_once_only_from_consent_to_a_second_service_with_no_upload(client, demo,
     used = {e.document for e in Evidence.objects.filter(application=housing)}
     assert licence in used and any(d.source == "registry" for d in used)
 
-    # The citizen's data log shows both connector fetches.
-    assert DataAccess.objects.filter(citizen=citizen, connector__in=["population", "marriage"]).count() == 2
+    # The citizen's data log shows the identity check and both connector fetches.
+    assert DataAccess.objects.filter(citizen=citizen, connector__in=["population", "marriage"]).count() == 3
 
     # Staff of the marriage case see what was fetched for it.
     client.force_login(demo["mca.admin"])

@@ -67,7 +67,8 @@ def test_consent_fetches_from_each_department_on_its_own_queue(client, zhang, dj
     assert attributes["full_name"].registry.department.code == "psb"
     # Each connector read is in the citizen's data log, as the connector, not a person.
     log = DataAccess.objects.filter(citizen=zhang)
-    assert sorted(log.values_list("connector", flat=True)) == ["marriage", "population"]
+    # The identity check (实名核验) with the population registry, then the two fetches.
+    assert sorted(log.values_list("connector", flat=True)) == ["marriage", "population", "population"]
     assert not log.filter(actor__isnull=False).exists()
 
 
@@ -248,3 +249,30 @@ def test_the_fetch_panel_shows_failures_so_the_citizen_can_act(client, zhang, ht
     client.force_login(zhang)
     html = client.get("/services/marriage-registration/apply/data/").content.decode()
     assert "fetch-failed" in html and "hx-get" not in html
+
+
+def test_a_citizen_cannot_fetch_someone_elses_records(client, demo, zhang):
+    """The ID number must be the citizen's own: the account's name must match the population
+    registry's record of it, and it is then bound to that account."""
+    li_id = "440305199003071236"
+    response = _consent(client, zhang, id_number=li_id)
+    assert response.status_code == 400
+    assert not Fetch.objects.exists() and not VerifiedAttribute.objects.exists()
+
+    assert _consent(client, zhang).status_code == 302  # 张伟's own number: confirmed and bound
+    zhang.refresh_from_db()
+    assert zhang.id_digest
+    assert _consent(client, zhang, id_number=li_id).status_code == 400  # never another number after
+
+    li = demo["13800138002"]
+    client.force_login(li)
+    response = client.post(
+        "/services/marriage-registration/apply/consent/",
+        {
+            "action": "agree",
+            "id_number": ZHANG_ID,
+            "requirement": [r.pk for r in Service.objects.get(code="marriage-registration").data_requirements.all()],
+        },
+    )
+    assert response.status_code == 400  # bound to 张伟's account
+    assert not VerifiedAttribute.objects.filter(citizen=li).exists()

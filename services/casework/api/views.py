@@ -1,7 +1,6 @@
 """The workbench's operations as an API: the queue (filtered, paged by key), one step with
 its case, claims, decisions, notes, assignment and the reveal of masked data."""
 
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -229,9 +228,11 @@ class TaskAssignApi(APIView):
         step = selectors.step_get_for_staff(user=request.user, pk=pk)
         if not selectors.staff_is_department_admin(user=request.user, department_id=step.department_id):
             raise Forbidden(_("Only the department administrator can assign steps."))
-        to = get_user_model().objects.filter(username=payload.validated_data["assignee"]).first()
+        # Only colleagues who may take such a step: nothing is said about anyone else.
+        colleagues = {u.username: u for u in selectors.department_colleagues_for(step=step)}
+        to = colleagues.get(payload.validated_data["assignee"])
         if to is None:
-            raise PortalError(_("There is no colleague with that username."), code="not_eligible")
+            raise PortalError(_("Choose a colleague of this department who works on such steps."), code="not_eligible")
         actions.step_assign(step_id=pk, by=request.user, to=to)
         return Response(_step_out(request, pk))
 

@@ -149,7 +149,13 @@ class Command(BaseCommand):
         for code, zh, en, department, provides in demo_data.REGISTRIES:
             registries[code], _ = Registry.objects.update_or_create(
                 code=code,
-                defaults={"name_zh": zh, "name_en": en, "department": departments[department], "provides": provides},
+                defaults={
+                    "name_zh": zh,
+                    "name_en": en,
+                    "department": departments[department],
+                    "provides": provides,
+                    "verifies_identity": code == "population",
+                },
             )
         for code, records in demo_data.REGISTRY_RECORDS.items():
             for id_number, payload in records.items():
