@@ -204,6 +204,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "services.core.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Sign-in attempts per address: password guessing gets nowhere (the pages use it too).
+    "DEFAULT_THROTTLE_RATES": {"auth": env.str("SIGN_IN_RATE", default="10/min")},
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {

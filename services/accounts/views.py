@@ -1,6 +1,8 @@
 from django.contrib.auth import login
 from django.contrib.auth.views import LoginView
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from rest_framework.throttling import ScopedRateThrottle
 
 from services.accounts import actions
 from services.accounts.forms import RegisterForm, SignInForm
@@ -11,6 +13,19 @@ class SignInView(LoginView):
     template_name = "accounts/signin.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+    throttle_scope = "auth"  # shared with the token API: one budget per address
+
+    def post(self, request, *args, **kwargs):
+        throttle = ScopedRateThrottle()
+        if not throttle.allow_request(request, self):
+            form = self.get_form()
+            form.add_error(
+                None,
+                _("Too many sign-in attempts from here. Wait %(seconds)d seconds and try again.")
+                % {"seconds": int(throttle.wait() or 60)},
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
 
 
 def register(request):
