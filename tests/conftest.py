@@ -75,3 +75,13 @@ def real_broker(broker_url):
     use_broker(broker_url)
     yield broker_url
     use_broker("memory://")
+
+
+@pytest.fixture
+def demo(db):
+    """The demo data of `seed_demo`; returns every user by username."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    return {u.username: u for u in get_user_model().objects.all()}

@@ -29,6 +29,9 @@ SIMPLE_SCHEMA = {
     ]
 }
 
+# The smallest file that is a PDF by its content.
+SAMPLE_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
 VALID_ANSWERS = {"full_name": "王小明", "id_number": "11010519491231002X", "mobile": "13812345678"}
 
 

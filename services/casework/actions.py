@@ -474,14 +474,20 @@ def _step_return(*, application: Application, step: Step, user, reason: str) -> 
 # Corrections: the citizen's answer ---------------------------------------------------
 
 
+def _citizen_case_locked(*, application_id: int, citizen) -> Application:
+    """The citizen's own case, locked for the change; anyone else's is not found."""
+    application = Application.objects.select_for_update().filter(pk=application_id, citizen=citizen).first()
+    if application is None:
+        raise NotFound(_("No application with this reference number was found in your account."))
+    return application
+
+
 def case_correction_submit(*, application_id: int, citizen, answers: dict, comment: str = "") -> Application:
     """The citizen answers a correction request: only the questions it names may change.
     The case goes back to the step that asked, and every open deadline moves on by the
     working days the case waited for the citizen."""
     with transaction.atomic():
-        application = Application.objects.select_for_update().filter(pk=application_id, citizen=citizen).first()
-        if application is None:
-            raise NotFound(_("No application with this reference number was found in your account."))
+        application = _citizen_case_locked(application_id=application_id, citizen=citizen)
         if application.status != ApplicationStatus.CORRECTION:
             raise Conflict(_("This application is not waiting for a correction."), code="not_waiting")
         correction = CorrectionRequest.objects.select_for_update().get(application=application, resolved_at=None)
@@ -530,9 +536,7 @@ def case_correction_submit(*, application_id: int, citizen, answers: dict, comme
 def case_withdraw(*, application_id: int, citizen) -> Application:
     """The citizen withdraws an application that is not decided yet: its open steps close."""
     with transaction.atomic():
-        application = Application.objects.select_for_update().filter(pk=application_id, citizen=citizen).first()
-        if application is None:
-            raise NotFound(_("No application with this reference number was found in your account."))
+        application = _citizen_case_locked(application_id=application_id, citizen=citizen)
         if application.status not in OPEN_STATUSES:
             raise Conflict(_("This application is already decided and cannot be withdrawn."), code="decided")
         for step in Step.objects.select_for_update(of=("self",)).filter(

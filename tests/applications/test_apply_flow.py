@@ -18,12 +18,12 @@ from services.catalog.models import Material
 from services.notifications.models import Notification
 from services.records.models import DataAccess
 from tests.casework.helpers import reviewer_of
-from tests.factories import CitizenFactory, StaffFactory, make_service
+from tests.factories import SAMPLE_PDF, CitizenFactory, StaffFactory, make_service
 
 pytestmark = pytest.mark.django_db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = SAMPLE_PDF
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200
 

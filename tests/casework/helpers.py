@@ -31,3 +31,15 @@ def decide(step: Step, decision: str, capture, reason: str = "", user=None, item
 
 def open_steps(application) -> list[Step]:
     return list(Step.objects.filter(application=application, status="open").select_related("department").order_by("pk"))
+
+
+def approve_all(application, users: dict, capture) -> None:
+    """Approve stage after stage, each step by its department's clerk or reviewer in `users`."""
+    for _ in range(6):
+        steps = list(Step.objects.filter(application=application, status="open").select_related("department"))
+        if not steps:
+            return
+        for step in steps:
+            role = "clerk" if step.role == "clerk" else "reviewer"
+            with capture(execute=True):
+                actions.step_decide(step_id=step.pk, user=users[f"{step.department.code}.{role}"], decision="approve")

@@ -3,22 +3,19 @@ the wallet, verifiable by anyone; and once-only: a later application uses the wa
 of uploads."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 
 from services.applications import drafts
 from services.applications.models import Application, Upload
-from services.casework import actions
-from services.casework.models import Step
 from services.catalog.models import Service
 from services.core.models import OutboxMessage
 from services.records import licences
 from services.records.models import DocumentStatus, Evidence, WalletDocument
+from tests.casework.helpers import approve_all
+from tests.factories import SAMPLE_PDF
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 MARRIAGE = {
     "applicant_name": "张伟",
     "applicant_id_number": "11010519491231002X",
@@ -47,14 +44,6 @@ def _pdf_text(pdf: bytes) -> bytes:
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).encode()
 
 
-@pytest.fixture
-def demo(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    User = get_user_model()
-    return {u.username: u for u in User.objects.all()}
-
-
 def _apply(citizen, code: str, answers: dict, capture, upload_missing=True) -> Application:
     draft = drafts.draft_start(citizen=citizen, service=Service.objects.get(code=code))
     draft.answers = dict(answers)
@@ -62,7 +51,7 @@ def _apply(citizen, code: str, answers: dict, capture, upload_missing=True) -> A
     uploads = 0
     for row in drafts.materials_status(draft=draft):
         if row["missing"] and upload_missing:
-            drafts.upload_add(draft=draft, material_id=row["material"].pk, file=SimpleUploadedFile("s.pdf", PDF))
+            drafts.upload_add(draft=draft, material_id=row["material"].pk, file=SimpleUploadedFile("s.pdf", SAMPLE_PDF))
             uploads += 1
     with capture(execute=True):
         application = drafts.draft_submit(draft=draft)
@@ -70,21 +59,10 @@ def _apply(citizen, code: str, answers: dict, capture, upload_missing=True) -> A
     return application
 
 
-def _approve_everything(application, users, capture) -> None:
-    for _ in range(6):
-        steps = list(Step.objects.filter(application=application, status="open").select_related("department"))
-        if not steps:
-            return
-        for step in steps:
-            user = users[f"{step.department.code}.{'clerk' if step.role == 'clerk' else 'reviewer'}"]
-            with capture(execute=True):
-                actions.step_decide(step_id=step.pk, user=user, decision="approve")
-
-
 def test_approval_issues_the_licence_on_the_issuing_departments_queue(demo, django_capture_on_commit_callbacks):
     citizen = demo["13800138001"]
     application = _apply(citizen, "marriage-registration", MARRIAGE, django_capture_on_commit_callbacks)
-    _approve_everything(application, demo, django_capture_on_commit_callbacks)
+    approve_all(application, demo, django_capture_on_commit_callbacks)
     application.refresh_from_db()
     assert application.status == "completed"
 
@@ -106,7 +84,7 @@ def test_a_second_issue_of_the_same_type_supersedes_the_first(demo, django_captu
     citizen = demo["13800138001"]
     for _ in range(2):
         application = _apply(citizen, "marriage-registration", MARRIAGE, django_capture_on_commit_callbacks)
-        _approve_everything(application, demo, django_capture_on_commit_callbacks)
+        approve_all(application, demo, django_capture_on_commit_callbacks)
     first, second = WalletDocument.objects.filter(document_type__code="marriage_certificate").order_by("version")
     assert (first.status, second.status, second.version) == (DocumentStatus.SUPERSEDED, DocumentStatus.VALID, 2)
     assert licences.licence_verify(code=first.verification_code)[0] == licences.VALID or first.status != "valid"
@@ -115,7 +93,7 @@ def test_a_second_issue_of_the_same_type_supersedes_the_first(demo, django_captu
 def test_once_only_a_later_service_needs_no_upload_at_all(demo, django_capture_on_commit_callbacks):
     citizen = demo["13800138001"]
     marriage = _apply(citizen, "marriage-registration", MARRIAGE, django_capture_on_commit_callbacks)
-    _approve_everything(marriage, demo, django_capture_on_commit_callbacks)
+    approve_all(marriage, demo, django_capture_on_commit_callbacks)
 
     housing = _apply(
         citizen, "public-rental-housing", HOUSING, django_capture_on_commit_callbacks, upload_missing=False
@@ -140,7 +118,7 @@ def test_verification_tells_valid_revoked_and_unknown_and_shows_the_minimum(
     client, api_client, demo, django_capture_on_commit_callbacks
 ):
     application = _apply(demo["13800138001"], "marriage-registration", MARRIAGE, django_capture_on_commit_callbacks)
-    _approve_everything(application, demo, django_capture_on_commit_callbacks)
+    approve_all(application, demo, django_capture_on_commit_callbacks)
     licence = WalletDocument.objects.get(application=application)
     code = licence.verification_code
 
@@ -170,7 +148,7 @@ def test_the_verification_form_works_without_javascript(client, demo):
 
 def test_the_wallet_shows_and_serves_only_the_owners_documents(client, demo, django_capture_on_commit_callbacks):
     application = _apply(demo["13800138001"], "marriage-registration", MARRIAGE, django_capture_on_commit_callbacks)
-    _approve_everything(application, demo, django_capture_on_commit_callbacks)
+    approve_all(application, demo, django_capture_on_commit_callbacks)
     licence = WalletDocument.objects.get(application=application)
     client.force_login(demo["13800138001"])
     html = client.get("/my/wallet/").content.decode()

@@ -2,26 +2,16 @@
 decision that issues an e-licence, then a second service applied for with no upload."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 
 from services.applications.models import Application, Draft, Upload
-from services.casework import actions
 from services.casework.models import Step
 from services.core.models import OutboxMessage
 from services.records.models import DataAccess, Evidence, Fetch, WalletDocument
+from tests.casework.helpers import approve_all
+from tests.factories import SAMPLE_PDF
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def demo(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    return {u.username: u for u in get_user_model().objects.all()}
 
 
 def _go(client, code: str, page: str, data: dict, capture=None):
@@ -30,17 +20,6 @@ def _go(client, code: str, page: str, data: dict, capture=None):
         with capture(execute=True):
             return client.post(url, data)
     return client.post(url, data)
-
-
-def _approve_all(application, demo, capture):
-    for _ in range(6):
-        steps = list(Step.objects.filter(application=application, status="open").select_related("department"))
-        if not steps:
-            return
-        for step in steps:
-            role = "clerk" if step.role == "clerk" else "reviewer"
-            with capture(execute=True):
-                actions.step_decide(step_id=step.pk, user=demo[f"{step.department.code}.{role}"], decision="approve")
 
 
 def test_once_only_from_consent_to_a_second_service_with_no_upload(client, demo, django_capture_on_commit_callbacks):
@@ -86,7 +65,7 @@ def test_once_only_from_consent_to_a_second_service_with_no_upload(client, demo,
     photo = Draft.objects.get(citizen=citizen).service.materials.get(name_zh="近期二寸合影照片")
     client.post(
         "/services/marriage-registration/apply/materials/",
-        {"material": photo.pk, "file": SimpleUploadedFile("photo.pdf", PDF)},
+        {"material": photo.pk, "file": SimpleUploadedFile("photo.pdf", SAMPLE_PDF)},
     )
     assert _go(client, "marriage-registration", "materials", {"action": "continue"}).url.endswith("/check/")
     key = Draft.objects.get(citizen=citizen).submit_key
@@ -95,7 +74,7 @@ def test_once_only_from_consent_to_a_second_service_with_no_upload(client, demo,
     assert marriage.answers["applicant_name"] == "张伟"
 
     # 2. Decided; the marriage certificate is issued by the civil affairs bureau's worker.
-    _approve_all(marriage, demo, capture)
+    approve_all(marriage, demo, capture)
     licence = WalletDocument.objects.get(application=marriage)
     assert OutboxMessage.objects.get(task_name="records.issue_licence").queue == "dept.mca"
 

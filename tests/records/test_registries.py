@@ -7,8 +7,6 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
 from services.accounts.models import Department
 from services.applications import drafts
@@ -22,13 +20,6 @@ from services.records.models import DataAccess, Fetch, FetchStatus, Registry, Re
 pytestmark = pytest.mark.django_db
 
 ZHANG_ID = "11010519491231002X"
-
-
-@pytest.fixture
-def demo(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    return {u.username: u for u in get_user_model().objects.all()}
 
 
 @pytest.fixture
