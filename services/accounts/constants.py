@@ -12,3 +12,8 @@ class StaffRole(models.TextChoices):
     REVIEWER = "reviewer", _("Reviewer")
     DEPARTMENT_ADMIN = "dept_admin", _("Department administrator")
     AUDITOR = "auditor", _("Auditor")
+    LEADER = "leader", _("City leader")
+
+
+# Roles that are city-wide: they belong to no department.
+CITY_WIDE_ROLES = (StaffRole.AUDITOR, StaffRole.LEADER)

@@ -4,7 +4,7 @@ from django.db.models.functions import Lower
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from services.accounts.constants import StaffRole, UserKind
+from services.accounts.constants import CITY_WIDE_ROLES, StaffRole, UserKind
 from services.core.i18n import Bilingual
 
 
@@ -60,7 +60,8 @@ class User(AbstractUser):
 
 
 class Membership(models.Model):
-    """A staff member's role in a department. An auditor's role is city-wide (no department)."""
+    """A staff member's role in a department. An auditor's and a city leader's roles are
+    city-wide (no department)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     department = models.ForeignKey(
@@ -72,7 +73,7 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "department", "role"], name="membership_unique"),
             models.CheckConstraint(
-                condition=models.Q(role=StaffRole.AUDITOR) | models.Q(department__isnull=False),
+                condition=models.Q(role__in=CITY_WIDE_ROLES) | models.Q(department__isnull=False),
                 name="membership_department_required",
             ),
         ]

@@ -371,10 +371,23 @@ def step_decide(*, step_id: int, user, decision: str, reason: str = "", items=No
         return step
 
 
+def _step_close(*, step: Step, status: str, user=None, reason: str = "") -> None:
+    """Close a step and keep how long it was open, in working days less the days the case
+    waited for the citizen meanwhile: the analytics ask where cases wait."""
+    now = timezone.now()
+    paused = sum(
+        CorrectionRequest.objects.filter(
+            application_id=step.application_id, resolved_at__gte=step.created_at
+        ).values_list("paused_working_days", flat=True)
+    )
+    step.status = status
+    step.decided_by, step.decided_at, step.reason = user, now, reason
+    step.working_days = max(working_days_between(step.started_on, timezone.localdate(now)) - paused, 0)
+    step.save(update_fields=["status", "decided_by", "decided_at", "reason", "working_days"])
+
+
 def _step_approve(*, application: Application, step: Step, user, reason: str) -> None:
-    step.status = StepStatus.APPROVED
-    step.decided_by, step.decided_at, step.reason = user, timezone.now(), reason
-    step.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    _step_close(step=step, status=StepStatus.APPROVED, user=user, reason=reason)
     event_record(
         application=application, kind=EventKind.STEP_APPROVED, actor=user, department=step.department, note=reason
     )
@@ -387,9 +400,7 @@ def _step_approve(*, application: Application, step: Step, user, reason: str) ->
 
 def _step_reject(*, application: Application, step: Step, user, reason: str) -> None:
     """Any rejection ends the case; the sibling steps still open are closed."""
-    step.status = StepStatus.REJECTED
-    step.decided_by, step.decided_at, step.reason = user, timezone.now(), reason
-    step.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    _step_close(step=step, status=StepStatus.REJECTED, user=user, reason=reason)
     event_record(
         application=application, kind=EventKind.STEP_REJECTED, actor=user, department=step.department, note=reason
     )
@@ -408,9 +419,7 @@ def _step_reject(*, application: Application, step: Step, user, reason: str) -> 
 def _close_open_steps(*, application: Application, except_step: Step) -> None:
     siblings = Step.objects.filter(application=application, status=StepStatus.OPEN).exclude(pk=except_step.pk)
     for sibling in siblings.select_related("department"):
-        sibling.status = StepStatus.CANCELLED
-        sibling.decided_at = timezone.now()
-        sibling.save(update_fields=["status", "decided_at"])
+        _step_close(step=sibling, status=StepStatus.CANCELLED)
         event_record(application=application, kind=EventKind.STEP_CANCELLED, department=sibling.department)
 
 
@@ -452,9 +461,7 @@ def _step_return(*, application: Application, step: Step, user, reason: str) -> 
         raise PortalError(
             _("This is the first stage: there is no earlier stage to return to."), code="no_previous_stage"
         )
-    step.status = StepStatus.RETURNED
-    step.decided_by, step.decided_at, step.reason = user, timezone.now(), reason
-    step.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    _step_close(step=step, status=StepStatus.RETURNED, user=user, reason=reason)
     _close_open_steps(application=application, except_step=step)
     previous = application.workflow.stages.prefetch_related("steps__department").get(position=previous_position)
     application.round += 1
@@ -542,9 +549,7 @@ def case_withdraw(*, application_id: int, citizen) -> Application:
         for step in Step.objects.select_for_update(of=("self",)).filter(
             application=application, status=StepStatus.OPEN
         ):
-            step.status = StepStatus.CANCELLED
-            step.decided_at = timezone.now()
-            step.save(update_fields=["status", "decided_at"])
+            _step_close(step=step, status=StepStatus.CANCELLED)
         CorrectionRequest.objects.filter(application=application, resolved_at=None).update(resolved_at=timezone.now())
         from_status = application_transition(application=application, to_status=ApplicationStatus.WITHDRAWN)
         event_record(

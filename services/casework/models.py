@@ -35,6 +35,9 @@ class Step(models.Model):
     due_date = models.DateField()
     escalated_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Working days the step was open, less those the case waited for the citizen: set when
+    # the step closes.
+    working_days = models.PositiveSmallIntegerField(null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
 

@@ -127,6 +127,8 @@ class Command(BaseCommand):
                 logins.append((f"{department.name_en}: {role.label}", username))
         self._staff("auditor", "审计员", StaffRole.AUDITOR, None)
         logins.append(("auditor (city-wide)", "auditor"))
+        self._staff("leader", "市政务服务管理局局长", StaffRole.LEADER, None)
+        logins.append(("city leader (every department's dashboard)", "leader"))
         admin, created = User.objects.get_or_create(
             username="sysadmin",
             defaults={"full_name": "系统管理员", "kind": UserKind.STAFF, "is_staff": True, "is_superuser": True},
