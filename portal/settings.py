@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "services.casework",
     "services.records",
     "services.notifications",
+    "services.analytics",
 ]
 
 MIDDLEWARE = [
@@ -192,7 +193,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "casework.escalate_overdue",
         "schedule": env.float("ESCALATION_SWEEP_SECONDS", default=900.0),
     },
+    # The dashboards read summary tables; this rebuilds their recent months.
+    "analytics-refresh": {
+        "task": "analytics.refresh",
+        "schedule": env.float("ANALYTICS_REFRESH_SECONDS", default=600.0),
+    },
 }
+# How many recent months each refresh rebuilds (older ones no longer change).
+ANALYTICS_REFRESH_MONTHS = env.int("ANALYTICS_REFRESH_MONTHS", default=3)
 OUTBOX_STALE_SECONDS = env.int("OUTBOX_STALE_SECONDS", default=120)
 
 REST_FRAMEWORK = {

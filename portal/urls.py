@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from services.accounts.api.views import TokenObtainApi
+from services.analytics.api.views import OpenStatisticsApi
 from services.applications.api.ratings import ApplicationRatingApi
 from services.applications.api.views import ApplicationCorrectionApi, ApplicationDetailApi, ApplicationListCreateApi
 from services.casework.api.follow_ups import FollowUpListApi, FollowUpReplyApi
@@ -44,6 +45,7 @@ api_v1 = [
     path("follow-ups/<int:pk>/reply/", FollowUpReplyApi.as_view(), name="follow-up-reply"),
     path("notifications/", include("services.notifications.api.urls")),
     path("licences/verify/<str:code>/", LicenceVerifyApi.as_view(), name="licence-verify"),
+    path("open-data/statistics/", OpenStatisticsApi.as_view(), name="open-statistics"),
 ]
 
 urlpatterns = [
@@ -54,6 +56,7 @@ urlpatterns = [
     path("workbench/", include("services.casework.urls")),
     path("inbox/", include("services.notifications.urls")),
     path("", include("services.records.urls")),
+    path("", include("services.analytics.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("preferences/elder-mode/", elder_mode, name="elder-mode"),
     path("api/v1/", include((api_v1, "api"))),

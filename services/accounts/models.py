@@ -58,6 +58,18 @@ class User(AbstractUser):
     def is_auditor(self) -> bool:
         return self.is_portal_staff and self.memberships.filter(role=StaffRole.AUDITOR).exists()
 
+    @cached_property
+    def is_leader(self) -> bool:
+        return self.is_portal_staff and self.memberships.filter(role=StaffRole.LEADER).exists()
+
+    @cached_property
+    def sees_statistics(self) -> bool:
+        """City leaders see every department's figures; department administrators their own."""
+        return (
+            self.is_portal_staff
+            and self.memberships.filter(role__in=(StaffRole.LEADER, StaffRole.DEPARTMENT_ADMIN)).exists()
+        )
+
 
 class Membership(models.Model):
     """A staff member's role in a department. An auditor's and a city leader's roles are

@@ -37,7 +37,15 @@ class Application(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["citizen", "idempotency_key"], name="application_idempotency_unique"),
         ]
-        indexes = [models.Index(fields=["citizen", "-submitted_at"], name="application_citizen_idx")]
+        indexes = [
+            models.Index(fields=["citizen", "-submitted_at"], name="application_citizen_idx"),
+            # The backlog of the statistics: the open cases only, a small part of the table.
+            models.Index(
+                fields=["service", "submitted_at"],
+                name="application_open_idx",
+                condition=models.Q(status__in=["submitted", "in_review", "correction"]),
+            ),
+        ]
         verbose_name = _("application")
         verbose_name_plural = _("applications")
 

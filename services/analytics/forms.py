@@ -1,0 +1,69 @@
+import re
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# Summary rows are cheap, but a page of ten years of months is not readable on a phone.
+MAX_MONTHS = 36
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def months_back(month: date, count: int) -> date:
+    """The first of the month `count` months before `month`."""
+    index = month.year * 12 + month.month - 1 - count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+class MonthField(forms.CharField):
+    widget = forms.TextInput(attrs={"type": "month", "inputmode": "numeric", "placeholder": "2026-01"})
+    default_error_messages = {"invalid": _("Enter a month as year and month, like 2026-01.")}
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        match = _MONTH.match(value.strip())
+        if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 2000:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return date(int(match[1]), int(match[2]), 1)
+
+    def prepare_value(self, value):
+        return value.strftime("%Y-%m") if isinstance(value, date) else value
+
+
+class PeriodForm(forms.Form):
+    """A period of whole months; the last twelve months unless chosen."""
+
+    month_from = MonthField(label=_("From month"), required=False)
+    month_to = MonthField(label=_("To month"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        this_month = timezone.localdate().replace(day=1)
+        month_to = data.get("month_to") or this_month
+        month_from = data.get("month_from") or months_back(month_to, 11)
+        if "month_from" in self.errors or "month_to" in self.errors:
+            return data
+        if month_from > month_to:
+            self.add_error("month_to", _("The end month cannot be before the start month."))
+        elif months_back(month_to, MAX_MONTHS - 1) > month_from:
+            self.add_error("month_from", _("Choose at most %(count)s months.") % {"count": MAX_MONTHS})
+        data["month_from"], data["month_to"] = month_from, month_to
+        return data
+
+
+class DashboardForm(PeriodForm):
+    department = forms.ModelChoiceField(queryset=None, required=False, label=_("Department"), to_field_name="code")
+    service = forms.ModelChoiceField(queryset=None, required=False, label=_("Service"), to_field_name="code")
+
+    def __init__(self, *args, departments, services, city_wide: bool, department_count: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments
+        if city_wide:
+            self.fields["department"].empty_label = _("All departments")
+        else:
+            self.fields["department"].empty_label = _("All my departments") if department_count > 1 else None
+        self.fields["service"].queryset = services
+        self.fields["service"].empty_label = _("All services")
