@@ -3,7 +3,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from services.accounts.constants import StaffRole, UserKind
+from services.accounts.constants import CITY_WIDE_ROLES, StaffRole, UserKind
 from services.accounts.models import Department, Membership
 from services.catalog.models import Material, Service, Stage, StageStep, WorkflowTemplate
 
@@ -78,7 +78,7 @@ class StaffFactory(factory.django.DjangoModelFactory):
     def membership(obj, create, extracted, department=None, role=StaffRole.REVIEWER, **kwargs):
         if create:
             obj.save()
-            if department is not None or role == StaffRole.AUDITOR:
+            if department is not None or role in CITY_WIDE_ROLES:
                 Membership.objects.create(user=obj, department=department, role=role)
 
 

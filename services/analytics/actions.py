@@ -59,7 +59,7 @@ def summary_refresh(*, since: date | None = None, today: date | None = None) -> 
         .annotate(received=Count("id"))
     )
     for row in received:
-        months[row["month"], row["service_id"]]["received"] = row["received"]
+        months[row["month"], row["service_id"], lead[row["service_id"]]]["received"] = row["received"]
 
     decided = Application.objects.filter(after("decided_at"), status__in=DECIDED, decided_at__isnull=False).annotate(
         month=_month("decided_at")
@@ -72,9 +72,9 @@ def summary_refresh(*, since: date | None = None, today: date | None = None) -> 
         corrected=Count("id", filter=Exists(CorrectionRequest.objects.filter(application_id=OuterRef("pk")))),
         processing_days=Sum("processing_working_days"),
     ):
-        key = row.pop("month"), row.pop("service_id")
+        month, service_id = row.pop("month"), row.pop("service_id")
         row["processing_days"] = row["processing_days"] or 0
-        months[key].update(row)
+        months[month, service_id, lead[service_id]].update(row)
     histogram = [
         ProcessingDays(
             month=row["month"],
@@ -95,7 +95,8 @@ def summary_refresh(*, since: date | None = None, today: date | None = None) -> 
             .values("month", "application__service_id")
             .annotate(n=Count("id"))
         ):
-            months[row["month"], row["application__service_id"]][field] = row["n"]
+            service_id = row["application__service_id"]
+            months[row["month"], service_id, lead[service_id]][field] = row["n"]
 
     for row in (
         Rating.objects.filter(after("created_at"))
@@ -107,20 +108,21 @@ def summary_refresh(*, since: date | None = None, today: date | None = None) -> 
             bad_ratings=Count("id", filter=Q(score__lte=BAD_RATING_MAX)),
         )
     ):
-        months[row.pop("month"), row.pop("application__service_id")].update(row)
+        month, service_id = row.pop("month"), row.pop("application__service_id")
+        months[month, service_id, lead[service_id]].update(row)
 
     # A follow-up counts once it is due, or answered early; in time means answered by the due date.
     for row in (
         FollowUp.objects.filter(after("due_date", on_date=True))
         .filter(Q(due_date__lt=today) | Q(replied_at__isnull=False))
         .annotate(month=_month("due_date"))
-        .values("month", "rating__application__service_id")
+        .values("month", "rating__application__service_id", "department_id")
         .annotate(
             follow_ups_due=Count("id"),
             follow_ups_in_time=Count("id", filter=Q(replied_at__date__lte=F("due_date"))),
         )
     ):
-        months[row.pop("month"), row.pop("rating__application__service_id")].update(row)
+        months[row.pop("month"), row.pop("rating__application__service_id"), row.pop("department_id")].update(row)
 
     waits = [
         StepWait(
@@ -138,8 +140,8 @@ def summary_refresh(*, since: date | None = None, today: date | None = None) -> 
     ]
 
     rows = [
-        ServiceMonth(month=month, service_id=service_id, department_id=lead[service_id], **figures)
-        for (month, service_id), figures in months.items()
+        ServiceMonth(month=month, service_id=service_id, department_id=department_id, **figures)
+        for (month, service_id, department_id), figures in months.items()
     ]
     with transaction.atomic():
         for model in (ServiceMonth, ProcessingDays, StepWait):

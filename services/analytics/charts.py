@@ -85,9 +85,8 @@ def lines(*, label: str, x_labels: list[str], series: list[tuple[str, list]], pe
 def horizontal_bars(*, label: str, rows: list[tuple[str, float | None]], series_name: str, percent: bool = False):
     """One bar per row, longest names readable: labels sit on the left of each bar."""
     chart = pygal.HorizontalBar(
-        **{**_COMMON, "height": max(160, 44 * len(rows) + 90)},
+        **{**_COMMON, "height": max(160, 44 * len(rows) + 90), "print_values": True},
         show_legend=False,
-        print_values=True,
         range=(0, 100) if percent else None,
     )
     chart.x_labels = [name for name, _ in rows]

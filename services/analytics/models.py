@@ -10,13 +10,16 @@ from services.catalog.models import Service, StageStep
 
 
 class ServiceMonth(models.Model):
-    """One service's delivery in one month. Each count is dated by its own event: `received`
-    by submission, the decision counts by the decision, ratings when given, follow-ups by
-    their due date."""
+    """One service's delivery in one month, for one department. Each count is dated by its own
+    event: `received` by submission, the decision counts by the decision, ratings when given,
+    follow-ups by their due date.
+
+    The case figures belong to the service's lead department, which answers for the case as
+    a whole; a follow-up belongs to the department that must answer it (the one that decided
+    last), so a service may have a second row with only follow-ups."""
 
     month = models.DateField(help_text="The first day of the month.")
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
-    # The service's lead department, which answers for the case as a whole.
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
     received = models.PositiveIntegerField(default=0)
     decided = models.PositiveIntegerField(default=0)
@@ -37,7 +40,7 @@ class ServiceMonth(models.Model):
     follow_ups_in_time = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["month", "service"], name="service_month_once")]
+        constraints = [models.UniqueConstraint(fields=["month", "service", "department"], name="service_month_once")]
         indexes = [models.Index(fields=["department", "month"], name="service_month_dept_idx")]
 
     def __str__(self) -> str:

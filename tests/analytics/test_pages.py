@@ -1,0 +1,210 @@
+"""The statistics pages: who may see which figures, the htmx partial, CSV, the public page
+and its JSON, and query counts that do not grow with the cases."""
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from services.accounts.constants import StaffRole
+from services.accounts.models import Department, Membership
+from services.analytics import actions
+from services.analytics.models import ServiceMonth
+from tests.analytics.history import at, build
+from tests.casework.helpers import submit
+from tests.factories import CitizenFactory, StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = "/analytics/"
+PERIOD = "?month_from=2026-09&month_to=2026-11"
+
+
+@pytest.fixture
+def history(django_capture_on_commit_callbacks):
+    history = build(django_capture_on_commit_callbacks)
+    with at("2026-11-26", "09:00"):
+        actions.summary_refresh()
+    return history
+
+
+def staff(role, code=None):
+    department = Department.objects.get(code=code) if code else None
+    return StaffFactory(membership__department=department, membership__role=role)
+
+
+@pytest.fixture
+def leader(db):
+    return staff(StaffRole.LEADER)
+
+
+@pytest.fixture
+def psb_admin(history):
+    return staff(StaffRole.DEPARTMENT_ADMIN, "psb")
+
+
+def test_the_leader_sees_every_department_and_the_ranking(client, history, leader):
+    client.force_login(leader)
+    response = client.get(DASHBOARD + PERIOD)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "permit服务" in page and "licence服务" in page
+    assert 'id="ranking"' in page
+    assert page.count("<svg") >= 4  # volumes, on time, backlog, steps (and the ranking)
+    assert "<script" not in page.split("<main", 1)[1]  # charts carry no script
+
+
+def test_a_department_admin_sees_only_their_department(client, history, psb_admin):
+    client.force_login(psb_admin)
+    page = client.get(DASHBOARD + PERIOD).content.decode()
+    assert "permit服务" in page
+    assert "licence服务" not in page  # amr's service
+    assert "mca审核" not in page  # another department's step in psb's service
+    assert 'id="ranking"' not in page
+    # Asking for another department is refused, not answered.
+    response = client.get(DASHBOARD + PERIOD + "&department=amr")
+    assert response.status_code == 400
+    assert "licence服务" not in response.content.decode()
+
+
+def test_a_department_admin_cannot_export_another_department_s_figures(client, history, psb_admin):
+    client.force_login(psb_admin)
+    response = client.get("/analytics/export/services.csv" + PERIOD)
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert {row[1] for row in rows[1:]} == {"permit"}
+    assert client.get("/analytics/export/services.csv" + PERIOD + "&department=amr").status_code == 400
+
+
+@pytest.mark.parametrize("role", [StaffRole.REVIEWER, StaffRole.CLERK, StaffRole.AUDITOR])
+def test_other_staff_are_refused(client, history, role):
+    client.force_login(staff(role, None if role == StaffRole.AUDITOR else "psb"))
+    assert client.get(DASHBOARD).status_code == 403
+    assert client.get("/analytics/export/steps.csv").status_code == 403
+
+
+def test_citizens_are_refused_and_visitors_sent_to_sign_in(client, history):
+    assert client.get(DASHBOARD).status_code == 302
+    client.force_login(CitizenFactory())
+    assert client.get(DASHBOARD).status_code == 403
+
+
+def test_the_htmx_filter_returns_the_figures_only(client, history, leader):
+    client.force_login(leader)
+    response = client.get(DASHBOARD + PERIOD + "&service=licence", HTTP_HX_REQUEST="true")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.startswith('<div id="dashboard">') or page.lstrip().startswith('<div id="dashboard">')
+    assert "<html" not in page
+    assert "licence服务" in page and "permit服务" not in page.split('id="by-service"')[1]
+
+
+def test_a_wrong_period_is_explained_in_chinese_and_english(client, history, leader):
+    client.force_login(leader)
+    response = client.get(DASHBOARD + "?month_from=2026-11&month_to=2026-01")
+    assert response.status_code == 400
+    assert "结束月份不能早于开始月份" in response.content.decode()
+    client.cookies["django_language"] = "en"
+    response = client.get(DASHBOARD + "?month_from=2026-13", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Enter a month as year and month" in response.content.decode()
+
+
+def test_the_steps_csv_marks_the_slowest_step(client, history, leader):
+    client.force_login(leader)
+    response = client.get("/analytics/export/steps.csv" + PERIOD + "&service=permit")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[1][1] == "mca审核" and rows[1][5] == "5" and rows[1][6]
+    assert rows[2][1] == "psb审核" and rows[2][6] == ""
+
+
+def test_csv_cells_never_start_a_formula(client, history, leader):
+    history.permit.name_zh = '=HYPERLINK("http://x")'
+    history.permit.save()
+    client.force_login(leader)
+    content = client.get("/analytics/export/services.csv" + PERIOD).content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in content
+
+
+def test_the_dashboard_s_queries_do_not_grow_with_the_cases(
+    client, history, leader, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(leader)
+    with CaptureQueriesContext(connection) as before:
+        client.get(DASHBOARD + PERIOD)
+    citizen = CitizenFactory()
+    for day in ("2026-11-18", "2026-11-19", "2026-11-20", "2026-10-12", "2026-09-14"):
+        with at(day):
+            submit(citizen, history.licence, django_capture_on_commit_callbacks)
+    with at("2026-11-26", "09:00"):
+        actions.summary_refresh()
+    with CaptureQueriesContext(connection) as after:
+        client.get(DASHBOARD + PERIOD)
+    assert len(after) == len(before)
+    with django_assert_max_num_queries(16):
+        client.get(DASHBOARD + PERIOD)
+
+
+# Public statistics ------------------------------------------------------------------------
+
+
+def month_row(service, month, received, decided, on_time):
+    return ServiceMonth.objects.create(
+        month=month,
+        service=service,
+        department=service.lead_department,
+        received=received,
+        decided=decided,
+        on_time=on_time,
+    )
+
+
+def test_public_statistics_never_show_a_count_under_five(client, history):
+    ServiceMonth.objects.all().delete()
+    month_row(history.permit, date(2026, 10, 1), received=4, decided=12, on_time=10)  # 2 late: no rate
+    month_row(history.permit, date(2026, 11, 1), received=5, decided=20, on_time=20)  # none late: 100%
+    month_row(history.licence, date(2026, 11, 1), received=30, decided=3, on_time=3)
+    month_row(history.licence, date(2026, 10, 1), received=9, decided=10, on_time=5)
+    body = client.get("/api/v1/open-data/statistics/?month_from=2026-10&month_to=2026-11").json()
+    cells = {(r["service"], r["month"]): (r["received"], r["decided"], r["on_time_rate"]) for r in body["results"]}
+    assert cells == {
+        ("licence", "2026-10"): (9, 10, 50.0),
+        ("licence", "2026-11"): (30, None, None),
+        ("permit", "2026-10"): (None, 12, None),
+        ("permit", "2026-11"): (5, 20, 100.0),
+    }
+    assert body["smallest_published_count"] == 5
+    page = client.get("/open-data/?month_from=2026-10&month_to=2026-11").content.decode()
+    table = page.split('id="open-data"', 1)[1]
+    assert "少于5" in table
+    for small in ("<td>4<", "<td>3<", ">4</td>", ">3</td>"):
+        assert small not in table
+
+
+def test_public_statistics_leave_out_unpublished_services(client, history):
+    history.licence.is_published = False
+    history.licence.save()
+    body = client.get("/api/v1/open-data/statistics/?month_from=2026-09&month_to=2026-11").json()
+    assert {r["service"] for r in body["results"]} == {"permit"}
+
+
+def test_public_statistics_explain_bad_input(client, history):
+    response = client.get("/api/v1/open-data/statistics/?month_from=2026/10&service=nope")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"month_from", "service"}
+    assert client.get("/open-data/?month_to=abc").status_code == 400
+
+
+def test_public_statistics_are_open_to_everyone_in_few_queries(client, history, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):
+        assert client.get("/open-data/?month_from=2026-09&month_to=2026-11").status_code == 200
+
+
+def test_the_leader_role_needs_no_department():
+    user = get_user_model().objects.create(username="mayor", kind="staff")
+    Membership.objects.create(user=user, role=StaffRole.LEADER)
+    assert user.sees_statistics and user.is_leader
