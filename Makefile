@@ -41,12 +41,13 @@ test: messages lint check-migrations schema $(BROWSER_JS)
 	.ci/ensure-chromium
 	$(PY) -m pytest
 
-## Speed targets, on PostgreSQL with a million cases (generated once, then kept).
+## Speed targets, on PostgreSQL with a million cases (generated once, then kept): the queue, the statistics.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
 bench: messages
 	-psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))" 2>/dev/null
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --no-input -v 0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_queue $(BENCH_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_statistics $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache $(BROWSER_JS)
