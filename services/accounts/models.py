@@ -55,20 +55,24 @@ class User(AbstractUser):
         return self.kind == UserKind.STAFF
 
     @cached_property
+    def staff_roles(self) -> frozenset[str]:
+        """The roles this staff member holds in any department (one query, kept)."""
+        if not self.is_portal_staff:
+            return frozenset()
+        return frozenset(self.memberships.values_list("role", flat=True))
+
+    @property
     def is_auditor(self) -> bool:
-        return self.is_portal_staff and self.memberships.filter(role=StaffRole.AUDITOR).exists()
+        return StaffRole.AUDITOR in self.staff_roles
 
-    @cached_property
+    @property
     def is_leader(self) -> bool:
-        return self.is_portal_staff and self.memberships.filter(role=StaffRole.LEADER).exists()
+        return StaffRole.LEADER in self.staff_roles
 
-    @cached_property
+    @property
     def sees_statistics(self) -> bool:
         """City leaders see every department's figures; department administrators their own."""
-        return (
-            self.is_portal_staff
-            and self.memberships.filter(role__in=(StaffRole.LEADER, StaffRole.DEPARTMENT_ADMIN)).exists()
-        )
+        return bool(self.staff_roles & {StaffRole.LEADER, StaffRole.DEPARTMENT_ADMIN})
 
 
 class Membership(models.Model):

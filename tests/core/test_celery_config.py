@@ -19,5 +19,7 @@ def test_every_task_has_an_explicit_name_in_its_context():
     for name in ours:
         context, _, verb = name.partition(".")
         assert (
-            context in {"core", "accounts", "catalog", "applications", "casework", "records", "notifications"} and verb
+            context
+            in {"core", "accounts", "catalog", "applications", "casework", "records", "notifications", "analytics"}
+            and verb
         ), name
