@@ -1,5 +1,6 @@
-"""Demo data: departments, services with workflows, and demo accounts. Safe to run again:
-it updates what exists and never duplicates."""
+"""Demo data: departments, services with workflows, and demo accounts; with --history, a
+generated past for the statistics. Safe to run again: it updates what exists and never
+duplicates."""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -16,8 +17,35 @@ from services.records.models import DocumentSource, WalletDocument
 class Command(BaseCommand):
     help = "Create or update the demo departments, services and accounts."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--history",
+            type=int,
+            default=0,
+            help="Also generate this many decided cases over the last two years (once), for the statistics.",
+        )
+
+    def handle(self, *args, history: int = 0, **options):
+        self._seed()
+        if history:
+            self._history(history)
+
+    def _history(self, cases: int) -> None:
+        """A past for the dashboards: generated cases of generated citizens, all decided, so
+        that no department queue fills with them. Made once; later runs only re-add up."""
+        import io
+
+        from django.core.management import call_command
+
+        from services.analytics.actions import summary_refresh
+
+        if not get_user_model().objects.filter(username__startswith="load-").exists():
+            call_command("seed_load", cases=cases, open_share=0, stdout=io.StringIO())
+        summary_refresh()
+        self.stdout.write(f"Statistics: {cases:,} generated cases over the last two years.")
+
     @transaction.atomic
-    def handle(self, *args, **options):
+    def _seed(self):
         departments = self._departments()
         events = self._life_events()
         document_types = self._document_types(departments)
