@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from services.analytics import charts, selectors
 from services.analytics.forms import DashboardForm, PeriodForm
@@ -105,7 +105,7 @@ def dashboard_figures(*, scope: selectors.Scope) -> dict:
             label=_("Applications received and decided per month"),
             x_labels=labels,
             series=[
-                (_("Received"), [f.sums["received"] for _, f in by_month]),
+                (pgettext("statistics", "Received"), [f.sums["received"] for _, f in by_month]),
                 (_("Decided"), [f.sums["decided"] for _, f in by_month]),
             ],
         ),
@@ -122,7 +122,7 @@ def dashboard_figures(*, scope: selectors.Scope) -> dict:
         ),
         "chart_waits": charts.horizontal_bars(
             label=_("The slowest steps: 90th percentile of working days waited"),
-            rows=[(f"{w['step']} · {w['service']}", w["p90_days"]) for w in waits[:SLOWEST_STEPS_CHARTED]],
+            rows=[(w["step"], w["p90_days"]) for w in waits[:SLOWEST_STEPS_CHARTED]],
             series_name=_("Working days (90th percentile)"),
         )
         if waits
@@ -160,7 +160,7 @@ def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
 
 
 MEASURE_COLUMNS = [
-    ("received", gettext_lazy("Received")),
+    ("received", pgettext_lazy("statistics", "Received")),
     ("decided", gettext_lazy("Decided")),
     ("approved", gettext_lazy("Approved")),
     ("rejected", gettext_lazy("Rejected")),
