@@ -346,10 +346,11 @@ def backlog(*, scope: Scope, today: date | None = None) -> dict[int, dict]:
     """Open cases now, per service, by age in working days; overdue ones (past their due date
     and not waiting for the citizen) and those waiting for the citizen. One query."""
     today = today or timezone.localdate()
+    # Counting a column of the partial index (not the id): it holds all the counts read.
     counts = {
-        "open": Count("id"),
-        "overdue": Count("id", filter=Q(due_date__lt=today) & ~Q(status=ApplicationStatus.CORRECTION)),
-        "waiting": Count("id", filter=Q(status=ApplicationStatus.CORRECTION)),
+        "open": Count("service_id"),
+        "overdue": Count("service_id", filter=Q(due_date__lt=today) & ~Q(status=ApplicationStatus.CORRECTION)),
+        "waiting": Count("service_id", filter=Q(status=ApplicationStatus.CORRECTION)),
     }
     lower = None
     for upper, key in BACKLOG_AGES:
@@ -358,7 +359,7 @@ def backlog(*, scope: Scope, today: date | None = None) -> dict[int, dict]:
             q &= Q(submitted_at__gte=_midnight(working_days_back(today, upper)))
         if lower is not None:
             q &= Q(submitted_at__lt=_midnight(working_days_back(today, lower)))
-        counts[key] = Count("id", filter=q)
+        counts[key] = Count("service_id", filter=q)
         lower = upper
     rows = (
         Application.objects.filter(status__in=OPEN_STATUSES)
