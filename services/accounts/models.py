@@ -66,6 +66,11 @@ class User(AbstractUser):
         return StaffRole.AUDITOR in self.staff_roles
 
     @property
+    def works_cases(self) -> bool:
+        """A clerk, reviewer or department administrator: someone with a department queue."""
+        return bool(self.staff_roles & {StaffRole.CLERK, StaffRole.REVIEWER, StaffRole.DEPARTMENT_ADMIN})
+
+    @property
     def is_leader(self) -> bool:
         return StaffRole.LEADER in self.staff_roles
 

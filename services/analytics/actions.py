@@ -4,10 +4,11 @@ Python only files the grouped rows into their month and service."""
 import logging
 import time
 from collections import defaultdict
-from datetime import date, datetime
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
 from datetime import time as dtime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, DateField, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -35,14 +36,66 @@ def _month(field: str):
     return TruncMonth(field, output_field=DateField())
 
 
-def summary_refresh(*, since: date | None = None, today: date | None = None) -> Refresh:
+def summary_refresh(*, since: date | None = None, today: date | None = None) -> Refresh | None:
     """Rebuild the summary rows of every month from `since` (the first of a month) on, or of
-    the whole history. The rows are replaced in one transaction: a dashboard reads either
-    the old figures or the new ones."""
+    the whole history. One refresh at a time (None when another is running: its figures
+    will be as fresh); it reads every figure from one snapshot of the cases and replaces the
+    rows in the same transaction, so a dashboard reads either the old figures or the new."""
     began = time.monotonic()
     today = today or timezone.localdate()
     if since is not None:
         since = month_start(since)
+    with _one_at_a_time() as ours:
+        if not ours:
+            logger.info("analytics: a refresh is already running; this one does nothing")
+            return None
+        outermost = not connection.in_atomic_block
+        with transaction.atomic():
+            if outermost and connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            rows, histogram, waits = _figures(since=since, today=today)
+            for model in (ServiceMonth, ProcessingDays, StepWait):
+                (model.objects.filter(month__gte=since) if since else model.objects.all()).delete()
+            ServiceMonth.objects.bulk_create(rows, batch_size=2000)
+            ProcessingDays.objects.bulk_create(histogram, batch_size=2000)
+            StepWait.objects.bulk_create(waits, batch_size=2000)
+            now = timezone.now()
+            refresh = Refresh.objects.create(finished_at=now, since=since, seconds=time.monotonic() - began)
+            # Beat adds one every few minutes: the recent ones tell enough.
+            Refresh.objects.filter(finished_at__lt=now - REFRESH_LOG_KEPT).exclude(since=None).delete()
+    logger.info(
+        "analytics: %s service-months rebuilt from %s in %.1f s", len(rows), since or "the start", refresh.seconds
+    )
+    return refresh
+
+
+# Any number, the same in every process: PostgreSQL's advisory lock of the refresh.
+_REFRESH_LOCK = 2026_11_26_06
+REFRESH_LOG_KEPT = timedelta(days=7)
+
+
+@contextmanager
+def _one_at_a_time():
+    """Two refreshes at once would each delete what the other has not committed yet, then
+    both insert. On PostgreSQL a session lock, taken without waiting, lets one through; on
+    SQLite writers wait for each other anyway."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_REFRESH_LOCK])
+        ours = cursor.fetchone()[0]
+    try:
+        yield ours
+    finally:
+        if ours:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_REFRESH_LOCK])
+
+
+def _figures(*, since: date | None, today: date) -> tuple[list, list, list]:
+    """Every figure from `since` on, grouped in the database, as unsaved summary rows."""
     since_at = timezone.make_aware(datetime.combine(since, dtime.min)) if since else None
     lead = dict(Service.objects.values_list("pk", "lead_department_id"))
     months: dict[tuple, dict] = defaultdict(dict)
@@ -143,23 +196,16 @@ def summary_refresh(*, since: date | None = None, today: date | None = None) -> 
         ServiceMonth(month=month, service_id=service_id, department_id=department_id, **figures)
         for (month, service_id, department_id), figures in months.items()
     ]
-    with transaction.atomic():
-        for model in (ServiceMonth, ProcessingDays, StepWait):
-            (model.objects.filter(month__gte=since) if since else model.objects.all()).delete()
-        ServiceMonth.objects.bulk_create(rows, batch_size=2000)
-        ProcessingDays.objects.bulk_create(histogram, batch_size=2000)
-        StepWait.objects.bulk_create(waits, batch_size=2000)
-        refresh = Refresh.objects.create(finished_at=timezone.now(), since=since, seconds=time.monotonic() - began)
-    logger.info(
-        "analytics: %s service-months rebuilt from %s in %.1f s", len(rows), since or "the start", refresh.seconds
-    )
-    return refresh
+    return rows, histogram, waits
 
 
-def summary_refresh_recent(*, months: int = 3, today: date | None = None) -> Refresh:
+def summary_refresh_recent(*, months: int = 3, today: date | None = None) -> Refresh | None:
     """The beat job: the last `months` months, where figures still change (decisions of old
-    cases land in the current month; follow-ups are answered within days)."""
+    cases land in the current month; follow-ups are answered within days). The first time
+    (a new installation, or one that just gained the statistics), the whole history."""
     today = today or timezone.localdate()
+    if not Refresh.objects.filter(since__isnull=True).exists():
+        return summary_refresh(today=today)
     year, month = today.year, today.month - (months - 1)
     while month < 1:
         year, month = year - 1, month + 12

@@ -25,7 +25,8 @@ class MonthField(forms.CharField):
         if not value:
             return None
         match = _MONTH.match(value.strip())
-        if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 2000:
+        # No case is older than the portal, none is from the years ahead.
+        if not match or not 1 <= int(match[2]) <= 12 or not 2000 <= int(match[1]) <= timezone.localdate().year + 1:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return date(int(match[1]), int(match[2]), 1)
 

@@ -97,6 +97,7 @@ class Refresh(models.Model):
 
     class Meta:
         get_latest_by = "finished_at"
+        indexes = [models.Index(fields=["finished_at"], name="refresh_finished_idx")]
 
     def __str__(self) -> str:
         return f"{self.finished_at:%Y-%m-%d %H:%M}"

@@ -13,6 +13,8 @@ from services.analytics import actions
     max_retries=3,
     ignore_result=True,
 )
-def refresh() -> int:
-    """Rebuild the recent months of the summary tables (the dashboards read only those)."""
-    return actions.summary_refresh_recent(months=settings.ANALYTICS_REFRESH_MONTHS).pk
+def refresh() -> int | None:
+    """Rebuild the recent months of the summary tables, where figures still change (the whole
+    history the first time). None when another refresh was running."""
+    done = actions.summary_refresh_recent(months=settings.ANALYTICS_REFRESH_MONTHS)
+    return done.pk if done else None

@@ -53,6 +53,12 @@ def _localized(row: dict, name: str) -> str:
     return (current_is_english() and row.get(f"{name}_en")) or row[f"{name}_zh"]
 
 
+def _step_labels(waits: list[dict]) -> list[tuple[str, dict]]:
+    """A step's name on the chart, with its service's where two charted steps share a name."""
+    names = [w["step"] for w in waits]
+    return [(f"{w['step']}（{w['service']}）" if names.count(w["step"]) > 1 else w["step"], w) for w in waits]
+
+
 @staff_required
 def dashboard(request):
     form, scope = _scope(request)
@@ -122,7 +128,7 @@ def dashboard_figures(*, scope: selectors.Scope) -> dict:
         ),
         "chart_waits": charts.horizontal_bars(
             label=_("The slowest steps: 90th percentile of working days waited"),
-            rows=[(w["step"], w["p90_days"]) for w in waits[:SLOWEST_STEPS_CHARTED]],
+            rows=[(label, w["p90_days"]) for label, w in _step_labels(waits[:SLOWEST_STEPS_CHARTED])],
             series_name=_("Working days (90th percentile)"),
         )
         if waits
@@ -143,7 +149,7 @@ def dashboard_figures(*, scope: selectors.Scope) -> dict:
 
 def _cell(value):
     """Spreadsheets run a cell that starts like a formula: names are written as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return "" if value is None else value
 

@@ -168,3 +168,29 @@ def test_beat_rebuilds_the_last_three_months(history):
         refresh.apply()
     assert Refresh.objects.latest().since == date(2026, 9, 1)
     assert selectors.measures(scope=scope_of("psb")).total.sums["received"] == 3
+
+
+def test_steps_closed_before_the_statistics_get_their_working_days_by_migration(history):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from services.casework.models import Step
+
+    migration = import_module("services.casework.migrations.0004_step_working_days")
+    expected = dict(Step.objects.values_list("pk", "working_days"))
+    Step.objects.update(working_days=None)
+    migration.closed_steps_count_their_working_days(apps, None)
+    assert dict(Step.objects.values_list("pk", "working_days")) == expected
+    assert None in expected.values()  # the open step of L2 stays without
+
+
+def test_the_first_beat_refresh_rebuilds_the_whole_history(history):
+    from services.analytics.models import Refresh
+
+    Refresh.objects.all().delete()
+    ServiceMonth.objects.all().delete()
+    with at("2026-11-26", "09:30"):
+        refresh = actions.summary_refresh_recent(months=1)
+    assert refresh.since is None
+    assert selectors.measures(scope=scope_of("psb")).by_month[date(2026, 9, 1)].sums["received"] == 1

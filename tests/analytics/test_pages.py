@@ -135,20 +135,72 @@ def test_the_dashboard_s_queries_do_not_grow_with_the_cases(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from tests.casework.helpers import decide, open_steps
+    from tests.factories import make_service
+
     client.force_login(leader)
     with CaptureQueriesContext(connection) as before:
         client.get(DASHBOARD + PERIOD)
+    # More of everything: a new service of a new department, with decided steps and
+    # ratings in new months, and more open cases.
+    other = make_service(code="grant", stages=[["hrss"], ["housing"]], promised_days=4)
     citizen = CitizenFactory()
-    for day in ("2026-11-18", "2026-11-19", "2026-11-20", "2026-10-12", "2026-09-14"):
+    for day, decided in (("2026-09-14", "2026-09-15"), ("2026-10-12", "2026-10-14"), ("2026-11-18", "2026-11-19")):
         with at(day):
+            application = submit(citizen, other, django_capture_on_commit_callbacks)
             submit(citizen, history.licence, django_capture_on_commit_callbacks)
+        with at(decided):
+            for _ in range(2):
+                decide(open_steps(application)[0], "approve", django_capture_on_commit_callbacks)
     with at("2026-11-26", "09:00"):
         actions.summary_refresh()
     with CaptureQueriesContext(connection) as after:
-        client.get(DASHBOARD + PERIOD)
+        page = client.get(DASHBOARD + PERIOD).content.decode()
+    assert "grant服务" in page and "hrss审核" in page
     assert len(after) == len(before)
     with django_assert_max_num_queries(16):
         client.get(DASHBOARD + PERIOD)
+
+
+def test_a_far_away_month_is_refused_not_an_error(client, history, leader):
+    client.force_login(leader)
+    response = client.get(DASHBOARD + "?month_from=9999-12&month_to=9999-12")
+    assert response.status_code == 400
+    assert client.get("/analytics/export/services.csv?month_from=1900-01").status_code == 400
+
+
+def test_csv_cells_that_start_with_a_tab_are_written_as_text(client, history, leader):
+    history.permit.name_zh = "\t=1+1"
+    history.permit.save()
+    client.force_login(leader)
+    content = client.get("/analytics/export/services.csv" + PERIOD).content.decode("utf-8-sig")
+    assert "'\t=1+1" in content
+
+
+@pytest.mark.parametrize(
+    ("role", "workbench", "statistics", "audit"),
+    [
+        (StaffRole.REVIEWER, True, False, False),
+        (StaffRole.DEPARTMENT_ADMIN, True, True, False),
+        (StaffRole.LEADER, False, True, False),
+        (StaffRole.AUDITOR, False, False, True),
+    ],
+)
+def test_the_header_links_each_role_to_its_pages(client, history, role, workbench, statistics, audit):
+    department = None if role in (StaffRole.LEADER, StaffRole.AUDITOR) else "psb"
+    client.force_login(staff(role, department))
+    header = client.get("/").content.decode().split("</header>")[0]
+    assert ('href="/workbench/"' in header) is workbench
+    assert ('href="/analytics/"' in header) is statistics
+    assert ('href="/audit/data-access/"' in header) is audit
+
+
+def test_a_leader_who_also_reviews_keeps_the_workbench(client, history):
+    user = staff(StaffRole.LEADER)
+    Membership.objects.create(user=user, department=Department.objects.get(code="psb"), role=StaffRole.REVIEWER)
+    client.force_login(user)
+    header = client.get("/").content.decode().split("</header>")[0]
+    assert 'href="/workbench/"' in header and 'href="/analytics/"' in header
 
 
 # Public statistics ------------------------------------------------------------------------
@@ -183,8 +235,9 @@ def test_public_statistics_never_show_a_count_under_five(client, history):
     page = client.get("/open-data/?month_from=2026-10&month_to=2026-11").content.decode()
     table = page.split('id="open-data"', 1)[1]
     assert "少于5" in table
-    for small in ("<td>4<", "<td>3<", ">4</td>", ">3</td>"):
+    for small in (">4</td>", ">3</td>"):
         assert small not in table
+    assert ">12</td>" in table and ">9</td>" in table  # the published counts are there
 
 
 def test_public_statistics_leave_out_unpublished_services(client, history):
@@ -198,6 +251,8 @@ def test_public_statistics_explain_bad_input(client, history):
     response = client.get("/api/v1/open-data/statistics/?month_from=2026/10&service=nope")
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"month_from", "service"}
+    assert client.get("/api/v1/open-data/statistics/?service=%00").status_code == 400
+    assert client.get("/api/v1/open-data/statistics/?month_to=9999-01").status_code == 400
     assert client.get("/open-data/?month_to=abc").status_code == 400
 
 

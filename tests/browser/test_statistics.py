@@ -17,7 +17,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:No directo
 @pytest.fixture
 def history(demo):
     """Two years of generated cases on the demo services, summed up as beat would."""
-    call_command("seed_load", cases=1500, batch=500, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    # One process: forked workers would share the live server's database connections.
+    call_command("seed_load", cases=1500, batch=500, workers=1, stdout=open("/dev/null", "w"))  # noqa: SIM115
     summary_refresh()
     return demo
 

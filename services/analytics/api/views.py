@@ -1,3 +1,5 @@
+import re
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -9,6 +11,8 @@ from services.analytics.forms import PeriodForm
 from services.analytics.open_data import SMALLEST_PUBLISHED, open_statistics
 from services.catalog.models import Service
 from services.core.errors import InvalidInput
+
+_SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
 
 
 class ServiceMonthOut(serializers.Serializer):
@@ -51,7 +55,8 @@ class OpenStatisticsApi(APIView):
         service = None
         code = request.query_params.get("service")
         if code:
-            service = Service.objects.filter(code=code, is_published=True).first()
+            # A code is a slug: anything else (a NUL byte, say) is refused before the database sees it.
+            service = Service.objects.filter(code=code, is_published=True).first() if _SLUG.match(code) else None
             if service is None:
                 errors["service"] = [_("No published service has this code.")]
         if errors:

@@ -40,6 +40,8 @@ class Command(BaseCommand):
             call_command("seed_load", cases=cases - have)
         if not Refresh.objects.filter(since__isnull=True).exists():
             refresh = summary_refresh()
+            if refresh is None:
+                raise CommandError("A refresh of the statistics is running: try again when it has finished.")
             self.stdout.write(f"summary tables rebuilt from the start in {refresh.seconds:.1f} s")
         began = time.monotonic()
         summary_refresh_recent(months=3)

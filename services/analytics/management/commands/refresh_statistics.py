@@ -22,6 +22,8 @@ class Command(BaseCommand):
             except ValidationError as exc:
                 raise CommandError(f"--since: {since!r} is not a month like 2026-01.") from exc
         refresh = summary_refresh(since=month)
+        if refresh is None:
+            raise CommandError("Another refresh is running; run this again when it has finished.")
         self.stdout.write(
             self.style.SUCCESS(f"Summary tables rebuilt from {month or 'the start'} in {refresh.seconds:.1f} s.")
         )

@@ -40,7 +40,8 @@ class Command(BaseCommand):
         from services.analytics.actions import summary_refresh
 
         if not get_user_model().objects.filter(username__startswith="load-").exists():
-            call_command("seed_load", cases=cases, open_share=0, stdout=io.StringIO())
+            # One process: the demo past is small, and forking beside open connections is not safe.
+            call_command("seed_load", cases=cases, open_share=0, workers=1, stdout=io.StringIO())
         summary_refresh()
         self.stdout.write(f"Statistics: {cases:,} generated cases over the last two years.")
 
