@@ -8,17 +8,9 @@ import pytest
 
 from services.analytics import actions, selectors
 from services.analytics.models import ServiceMonth
-from tests.analytics.history import TODAY, at, build
+from tests.analytics.history import TODAY, at
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def history(django_capture_on_commit_callbacks):
-    history = build(django_capture_on_commit_callbacks)
-    with at("2026-11-26", "09:00"):
-        actions.summary_refresh()
-    return history
 
 
 def scope_of(*codes, service=None, month_from=date(2026, 9, 1), month_to=date(2026, 11, 1)):

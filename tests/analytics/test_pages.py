@@ -12,7 +12,7 @@ from services.accounts.constants import StaffRole
 from services.accounts.models import Department, Membership
 from services.analytics import actions
 from services.analytics.models import ServiceMonth
-from tests.analytics.history import at, build
+from tests.analytics.history import at
 from tests.casework.helpers import submit
 from tests.factories import CitizenFactory, StaffFactory
 
@@ -20,14 +20,6 @@ pytestmark = pytest.mark.django_db
 
 DASHBOARD = "/analytics/"
 PERIOD = "?month_from=2026-09&month_to=2026-11"
-
-
-@pytest.fixture
-def history(django_capture_on_commit_callbacks):
-    history = build(django_capture_on_commit_callbacks)
-    with at("2026-11-26", "09:00"):
-        actions.summary_refresh()
-    return history
 
 
 def staff(role, code=None):

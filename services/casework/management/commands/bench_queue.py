@@ -4,19 +4,16 @@ Fills the database up to --cases synthetic cases (seed_load), then times each re
 scenario in-process (URL routing, views, queries, templates) and counts its queries.
 Fails when a median is over --target-ms. Meant for PostgreSQL (DATABASE_URL)."""
 
-import statistics
-import time
-
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from services.applications.models import Application
 from services.casework.constants import StepStatus
 from services.casework.models import Step
+from services.core.bench import scenarios_time
 
 
 class Command(BaseCommand):
@@ -60,25 +57,12 @@ class Command(BaseCommand):
             ("api: due soon, unclaimed", "/api/v1/tasks/?deadline=due_soon&assignment=unclaimed"),
             ("api: 21st page by cursor", f"/api/v1/tasks/?cursor={deep_cursor}"),
         ]
-        failed = []
-        self.stdout.write(f"{'scenario':<32}{'median ms':>10}{'p95 ms':>10}{'queries':>9}")
-        for name, url in scenarios:
-            timings, queries = [], 0
-            for _ in range(runs):
-                with CaptureQueriesContext(connection) as captured:
-                    began = time.perf_counter()
-                    response = client.get(url)
-                    timings.append((time.perf_counter() - began) * 1000)
-                if response.status_code != 200:
-                    raise CommandError(f"{url} answered {response.status_code}")
-                queries = len(captured)
-            median = statistics.median(timings)
-            p95 = sorted(timings)[max(0, int(len(timings) * 0.95) - 1)]
-            self.stdout.write(f"{name:<32}{median:>10.1f}{p95:>10.1f}{queries:>9}")
-            if median > target_ms:
-                failed.append(name)
-        if failed:
-            raise CommandError(f"over {target_ms} ms: {', '.join(failed)}")
+        scenarios_time(
+            scenarios=[(name, client, url, {}) for name, url in scenarios],
+            runs=runs,
+            target_ms=target_ms,
+            write=self.stdout.write,
+        )
         self.stdout.write(self.style.SUCCESS(f"every median under {target_ms:.0f} ms"))
 
     def _cursor_after_pages(self, client: Client, pages: int) -> str:
