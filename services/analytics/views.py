@@ -104,6 +104,8 @@ def dashboard_figures(*, scope: selectors.Scope) -> dict:
         "service_rows": service_rows,
         "ranking": ranking,
         "waits": waits,
+        "slowest_waits": [w for w in waits if w["slowest"]],
+        "other_waits": [w for w in waits if not w["slowest"]],
         "backlog": backlog_total,
         "ages": ages,
         "refreshed": selectors.last_refresh(),
