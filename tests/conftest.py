@@ -85,3 +85,13 @@ def demo(db):
 
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
     return {u.username: u for u in get_user_model().objects.all()}
+
+
+@pytest.fixture
+def postgres_only():
+    """For what only PostgreSQL does (row and advisory locks): skipped on SQLite; CI runs it
+    with DATABASE_URL set."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL; CI runs this with DATABASE_URL set")

@@ -5,8 +5,7 @@ import logging
 import time
 from collections import defaultdict
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
-from datetime import time as dtime
+from datetime import date, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Count, DateField, Exists, F, OuterRef, Q, Sum
@@ -19,6 +18,7 @@ from services.applications.models import Application, CorrectionRequest, FollowU
 from services.casework.constants import StepStatus
 from services.casework.models import Step
 from services.catalog.models import Service
+from services.core.workdays import start_of_day
 from services.records.models import Evidence
 
 logger = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ def _one_at_a_time():
 
 def _figures(*, since: date | None, today: date) -> tuple[list, list, list]:
     """Every figure from `since` on, grouped in the database, as unsaved summary rows."""
-    since_at = timezone.make_aware(datetime.combine(since, dtime.min)) if since else None
+    since_at = start_of_day(since) if since else None
     lead = dict(Service.objects.values_list("pk", "lead_department_id"))
     months: dict[tuple, dict] = defaultdict(dict)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -33,7 +33,7 @@ from services.applications.constants import OPEN_STATUSES, ApplicationStatus
 from services.applications.models import Application
 from services.catalog.models import Service
 from services.core.errors import Forbidden
-from services.core.workdays import is_working_day
+from services.core.workdays import start_of_day, working_days_back
 
 SUMS = (
     "received",
@@ -331,17 +331,6 @@ def step_waits(*, scope: Scope, limit: int | None = None) -> list[dict]:
     return result[:limit] if limit else result
 
 
-def working_days_back(today: date, days: int) -> date:
-    """The earliest date from which no more than `days` working days have passed by `today`
-    (counted as in working_days_between: the first day does not count)."""
-    current, counted = today, 0
-    while True:
-        counted += 1 if is_working_day(current) else 0
-        if counted > days:
-            return current
-        current -= timedelta(days=1)
-
-
 def backlog(*, scope: Scope, today: date | None = None) -> dict[int, dict]:
     """Open cases now, per service, by age in working days; overdue ones (past their due date
     and not waiting for the citizen) and those waiting for the citizen. One query."""
@@ -356,9 +345,9 @@ def backlog(*, scope: Scope, today: date | None = None) -> dict[int, dict]:
     for upper, key in BACKLOG_AGES:
         q = Q()
         if upper is not None:
-            q &= Q(submitted_at__gte=_midnight(working_days_back(today, upper)))
+            q &= Q(submitted_at__gte=start_of_day(working_days_back(today, upper)))
         if lower is not None:
-            q &= Q(submitted_at__lt=_midnight(working_days_back(today, lower)))
+            q &= Q(submitted_at__lt=start_of_day(working_days_back(today, lower)))
         counts[key] = Count("service_id", filter=q)
         lower = upper
     rows = (
@@ -368,10 +357,6 @@ def backlog(*, scope: Scope, today: date | None = None) -> dict[int, dict]:
         .annotate(**counts)
     )
     return {row.pop("service_id"): row for row in rows}
-
-
-def _midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def backlog_total(by_service: dict[int, dict]) -> dict:

@@ -15,7 +15,7 @@ from services.analytics.forms import DashboardForm, PeriodForm
 from services.analytics.open_data import SMALLEST_PUBLISHED, open_statistics
 from services.catalog.models import Service
 from services.core.errors import Forbidden
-from services.core.i18n import current_is_english
+from services.core.i18n import localized_value
 from services.core.views import staff_required
 
 # The steps drawn in the chart of the slowest; the table beside it lists every step.
@@ -49,10 +49,6 @@ def _scope(request) -> tuple[DashboardForm, selectors.Scope | None]:
     return form, scope
 
 
-def _localized(row: dict, name: str) -> str:
-    return (current_is_english() and row.get(f"{name}_en")) or row[f"{name}_zh"]
-
-
 def _step_labels(waits: list[dict]) -> list[tuple[str, dict]]:
     """A step's name on the chart, with its service's where two charted steps share a name."""
     names = [w["step"] for w in waits]
@@ -82,8 +78,8 @@ def dashboard_figures(*, scope: selectors.Scope) -> dict:
     ]
     waits = selectors.step_waits(scope=scope)
     for wait in waits:
-        wait["step"], wait["service"] = _localized(wait, "step"), _localized(wait, "service")
-        wait["department"] = _localized(wait, "department")
+        wait["step"], wait["service"] = localized_value(wait, "step"), localized_value(wait, "service")
+        wait["department"] = localized_value(wait, "department")
     services = Service.objects.in_bulk(set(measured.by_service) | set(backlog))
     service_rows = sorted(
         (
@@ -229,9 +225,9 @@ def export_steps(request):
     ]
     rows = [
         [
-            _localized(w, "service"),
-            _localized(w, "step"),
-            _localized(w, "department"),
+            localized_value(w, "service"),
+            localized_value(w, "step"),
+            localized_value(w, "department"),
             w["steps"],
             w["mean_days"],
             w["p90_days"],
@@ -254,7 +250,7 @@ def open_data(request):
     rows = open_statistics(month_from=form.cleaned_data["month_from"], month_to=form.cleaned_data["month_to"])
     services: dict[str, dict] = {}
     for row in rows:
-        entry = services.setdefault(row["service"], {"name": _localized(row, "service_name"), "months": []})
+        entry = services.setdefault(row["service"], {"name": localized_value(row, "service_name"), "months": []})
         entry["months"].append(row)
     return render(
         request,

@@ -1,5 +1,5 @@
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -12,6 +12,7 @@ from services.casework.constants import STEP_ROLES_FOR_STAFF_ROLE, DeadlineState
 from services.casework.models import CaseNote, Step
 from services.core.crypto import blind_index
 from services.core.errors import InvalidInput, NotFound
+from services.core.workdays import start_of_day
 
 QUEUE_PAGE_SIZE = 50
 
@@ -62,10 +63,6 @@ def _deadline_filter(state: str, today: date) -> Q:
     return running & Q(due_soon_on__gt=today)
 
 
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def cursor_encode(step: Step) -> str:
     return f"{step.due_date.isoformat()}.{step.pk}"
 
@@ -94,9 +91,9 @@ def step_queue(
         queryset = queryset.filter(_deadline_filter(filters.deadline, timezone.localdate()))
     # Whole local days as a time range: the index can use it, a date cast it could not.
     if filters.submitted_from:
-        queryset = queryset.filter(submitted_at__gte=_start_of(filters.submitted_from))
+        queryset = queryset.filter(submitted_at__gte=start_of_day(filters.submitted_from))
     if filters.submitted_to:
-        queryset = queryset.filter(submitted_at__lt=_start_of(filters.submitted_to + timedelta(days=1)))
+        queryset = queryset.filter(submitted_at__lt=start_of_day(filters.submitted_to + timedelta(days=1)))
     if filters.reference:
         queryset = queryset.filter(application__reference=filters.reference.strip())
     if filters.id_number:

@@ -8,6 +8,11 @@ def current_is_english() -> bool:
     return (get_language() or "zh-hans").lower().startswith("en")
 
 
+def localized_value(values: dict, field: str) -> str:
+    """`<field>_en` or `<field>_zh` of a row read with .values(), by the rule of Bilingual."""
+    return (current_is_english() and values.get(f"{field}_en")) or values.get(f"{field}_zh", "")
+
+
 class Bilingual:
     """Mixin for models with name_zh/name_en-style pairs: `obj.localized("name")`."""
 

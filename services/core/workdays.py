@@ -4,9 +4,10 @@ Council's annual notices. For a year it does not know yet, see `is_working_day`.
 
 import functools
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import chinese_calendar
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -55,3 +56,19 @@ def working_days_between(start: date, end: date) -> int:
         if is_working_day(current):
             count += 1
     return count
+
+
+def working_days_back(today: date, days: int) -> date:
+    """The earliest date from which no more than `days` working days have passed by `today`
+    (counted as in working_days_between: the first day does not count)."""
+    current, counted = today, 0
+    while True:
+        counted += 1 if is_working_day(current) else 0
+        if counted > days:
+            return current
+        current -= timedelta(days=1)
+
+
+def start_of_day(day: date) -> datetime:
+    """The moment `day` begins in the portal's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))

@@ -145,11 +145,6 @@ def test_the_90th_percentile_is_the_nearest_rank(histogram, expected):
     assert selectors.percentile(histogram) == expected
 
 
-def test_working_days_back_skips_the_holiday():
-    # Up to 2 working days before 9 October: 8 and 9 October; 30 September is the third.
-    assert selectors.working_days_back(date(2026, 10, 9), 2) == date(2026, 9, 30)
-
-
 def test_beat_rebuilds_the_last_three_months(history):
     from portal.celery import app
     from services.analytics.models import Refresh

@@ -10,12 +10,6 @@ from services.analytics.models import Refresh
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("advisory locks need PostgreSQL; CI runs this with DATABASE_URL set")
-
-
 def test_a_refresh_while_another_runs_does_nothing(postgres_only):
     import psycopg
 

@@ -4,7 +4,7 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from services.casework import actions
 from services.casework.models import Step
@@ -13,12 +13,6 @@ from tests.casework.helpers import open_steps, reviewer_of, submit
 from tests.factories import CitizenFactory, make_service
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL; CI runs this with DATABASE_URL set")
 
 
 def test_two_reviewers_at_once_give_one_decision_and_one_conflict(

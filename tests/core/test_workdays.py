@@ -1,7 +1,7 @@
 from datetime import date
 
 from services.core import workdays
-from services.core.workdays import add_working_days, is_working_day, working_days_between
+from services.core.workdays import add_working_days, is_working_day, working_days_back, working_days_between
 
 
 def test_national_day_holiday_is_not_a_working_day():
@@ -36,3 +36,8 @@ def test_a_year_the_calendar_does_not_know_counts_only_weekends_and_warns(caplog
     assert not is_working_day(date(2099, 1, 3))  # a Saturday
     assert add_working_days(date(2099, 1, 2), 1) == date(2099, 1, 5)
     assert caplog.text.count("calendar for 2099") == 1  # warned once, not on every day counted
+
+
+def test_working_days_back_skips_the_holiday():
+    # Up to 2 working days before 9 October: 8 and 9 October; 30 September is the third.
+    assert working_days_back(date(2026, 10, 9), 2) == date(2026, 9, 30)
