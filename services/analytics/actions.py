@@ -32,6 +32,12 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+def months_back(month: date, count: int) -> date:
+    """The first of the month `count` months before `month`."""
+    index = month.year * 12 + month.month - 1 - count
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def _month(field: str):
     return TruncMonth(field, output_field=DateField())
 
@@ -206,7 +212,4 @@ def summary_refresh_recent(*, months: int = 3, today: date | None = None) -> Ref
     today = today or timezone.localdate()
     if not Refresh.objects.filter(since__isnull=True).exists():
         return summary_refresh(today=today)
-    year, month = today.year, today.month - (months - 1)
-    while month < 1:
-        year, month = year - 1, month + 12
-    return summary_refresh(since=date(year, month, 1), today=today)
+    return summary_refresh(since=months_back(month_start(today), months - 1), today=today)

@@ -5,15 +5,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from services.analytics.actions import months_back
+
 # Summary rows are cheap, but a page of ten years of months is not readable on a phone.
 MAX_MONTHS = 36
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def months_back(month: date, count: int) -> date:
-    """The first of the month `count` months before `month`."""
-    index = month.year * 12 + month.month - 1 - count
-    return date(index // 12, index % 12 + 1, 1)
 
 
 class MonthField(forms.CharField):

@@ -14,8 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from services.analytics.actions import summary_refresh, summary_refresh_recent
-from services.analytics.forms import months_back
+from services.analytics.actions import months_back, summary_refresh, summary_refresh_recent
 from services.analytics.models import Refresh
 from services.applications.models import Application
 from services.core.bench import scenarios_time
