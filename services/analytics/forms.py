@@ -31,7 +31,15 @@ class MonthField(forms.CharField):
 
 
 class PeriodForm(forms.Form):
-    """A period of whole months; the last twelve months unless chosen."""
+    """A period of whole months; the last twelve months unless chosen. With no month chosen
+    the form is filled with those twelve, so that it shows the period the figures are for."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and not data.get("month_from") and not data.get("month_to"):
+            this_month = timezone.localdate().replace(day=1)
+            data = data.copy()
+            data["month_from"], data["month_to"] = f"{months_back(this_month, 11):%Y-%m}", f"{this_month:%Y-%m}"
+        super().__init__(data, *args, **kwargs)
 
     month_from = MonthField(label=_("From month"), required=False)
     month_to = MonthField(label=_("To month"), required=False)

@@ -257,3 +257,16 @@ def test_the_leader_role_needs_no_department():
     user = get_user_model().objects.create(username="mayor", kind="staff")
     Membership.objects.create(user=user, role=StaffRole.LEADER)
     assert user.sees_statistics and user.is_leader
+
+
+def test_the_form_shows_the_default_period(client, history, leader):
+    from django.utils import timezone
+
+    from services.analytics.actions import months_back
+
+    this_month = timezone.localdate().replace(day=1)
+    client.force_login(leader)
+    for url in (DASHBOARD, "/open-data/"):
+        page = client.get(url).content.decode()
+        assert f'name="month_to" value="{this_month:%Y-%m}"' in page
+        assert f'name="month_from" value="{months_back(this_month, 11):%Y-%m}"' in page
