@@ -13,7 +13,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from services.analytics.models import ProcessingDays, Refresh, ServiceMonth, StepWait
-from services.applications.constants import BAD_RATING_MAX, ApplicationStatus
+from services.applications.constants import BAD_RATING_MAX, DECIDED_STATUSES, ApplicationStatus
 from services.applications.models import Application, CorrectionRequest, FollowUp, Rating, Upload
 from services.casework.constants import StepStatus
 from services.casework.models import Step
@@ -23,7 +23,6 @@ from services.records.models import Evidence
 
 logger = logging.getLogger(__name__)
 
-DECIDED = (ApplicationStatus.COMPLETED, ApplicationStatus.REJECTED)
 # Closed by a person or a check; cancelled steps were closed by the case ending elsewhere.
 DECIDED_STEPS = (StepStatus.APPROVED, StepStatus.REJECTED, StepStatus.RETURNED)
 
@@ -120,9 +119,9 @@ def _figures(*, since: date | None, today: date) -> tuple[list, list, list]:
     for row in received:
         months[row["month"], row["service_id"], lead[row["service_id"]]]["received"] = row["received"]
 
-    decided = Application.objects.filter(after("decided_at"), status__in=DECIDED, decided_at__isnull=False).annotate(
-        month=_month("decided_at")
-    )
+    decided = Application.objects.filter(
+        after("decided_at"), status__in=DECIDED_STATUSES, decided_at__isnull=False
+    ).annotate(month=_month("decided_at"))
     for row in decided.values("month", "service_id").annotate(
         decided=Count("id"),
         approved=Count("id", filter=Q(status=ApplicationStatus.COMPLETED)),

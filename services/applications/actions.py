@@ -7,15 +7,16 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from services.applications.constants import ROUTE_TASK, TRANSITIONS, ApplicationStatus, EventKind
+from services.applications.constants import DECIDED_STATUSES, ROUTE_TASK, TRANSITIONS, ApplicationStatus, EventKind
 from services.applications.models import Application, ApplicationIdentity, CaseEvent, ReferenceCounter, Upload
+from services.applications.selectors import working_days_less_waiting
 from services.catalog import selectors as catalog_selectors
 from services.catalog.models import Service
 from services.catalog.schema import answers_clean
 from services.core.crypto import blind_index, id_numbers_in
 from services.core.errors import Conflict, PortalError
 from services.core.outbox import outbox_enqueue
-from services.core.workdays import add_working_days, working_days_between
+from services.core.workdays import add_working_days
 
 IDEMPOTENCY_KEY_MAX = 80
 
@@ -105,11 +106,11 @@ def application_transition(*, application: Application, to_status: str) -> str:
             _("The case is %(status)s and cannot change that way.") % {"status": application.get_status_display()}
         )
     application.status = to_status
-    if to_status in (ApplicationStatus.COMPLETED, ApplicationStatus.REJECTED):
+    if to_status in DECIDED_STATUSES:
         application.decided_at = timezone.now()
-        paused = sum(application.corrections.values_list("paused_working_days", flat=True))
-        elapsed = working_days_between(timezone.localdate(application.submitted_at), timezone.localdate())
-        application.processing_working_days = max(elapsed - paused, 0)
+        application.processing_working_days = working_days_less_waiting(
+            application_id=application.pk, start=timezone.localdate(application.submitted_at), end=timezone.localdate()
+        )
     application.save(update_fields=["status", "decided_at", "current_stage", "processing_working_days"])
     return from_status
 

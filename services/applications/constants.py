@@ -36,6 +36,8 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 OPEN_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW, ApplicationStatus.CORRECTION)
+# Decided by the departments: the case has its result (and may be rated).
+DECIDED_STATUSES = (ApplicationStatus.COMPLETED, ApplicationStatus.REJECTED)
 
 
 class EventKind(models.TextChoices):

@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from services.accounts.constants import StaffRole
 from services.accounts.models import Membership
+from services.accounts.selectors import department_admins
 from services.applications.actions import event_record
-from services.applications.constants import BAD_RATING_MAX, ApplicationStatus, EventKind, RatingTag
+from services.applications.constants import BAD_RATING_MAX, DECIDED_STATUSES, EventKind, RatingTag
 from services.applications.models import Application, CaseEvent, FollowUp, Rating
 from services.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.core.workdays import add_working_days
@@ -30,7 +30,6 @@ from services.notifications.constants import NotificationKind
 COMMENT_MAX = 1000
 REPLY_MAX = 2000
 SCORES = (1, 2, 3, 4, 5)
-FINISHED_STATUSES = (ApplicationStatus.COMPLETED, ApplicationStatus.REJECTED)
 
 # The five levels of 好差评, best first, as the national evaluation system names them.
 SCORE_LABELS = {
@@ -57,7 +56,7 @@ def tag_labels(tags) -> list[str]:
 
 
 def is_finished(application: Application) -> bool:
-    return application.status in FINISHED_STATUSES
+    return application.status in DECIDED_STATUSES
 
 
 # Writes ------------------------------------------------------------------------------
@@ -150,12 +149,7 @@ def _follow_up_open(*, application: Application, rating: Rating) -> FollowUp:
         department_id=department_id,
         due_date=add_working_days(timezone.localdate(), settings.FOLLOW_UP_WORKING_DAYS),
     )
-    admins = [
-        m.user
-        for m in Membership.objects.filter(department_id=department_id, role=StaffRole.DEPARTMENT_ADMIN).select_related(
-            "user"
-        )
-    ]
+    admins = department_admins(department_id=department_id)
     notify(
         recipients=admins,
         kind=NotificationKind.FOLLOW_UP_OPENED,

@@ -3,9 +3,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from services.applications.constants import OPEN_STATUSES
-from services.applications.models import Application, CaseEvent, Draft, Upload
+from services.applications.models import Application, CaseEvent, CorrectionRequest, Draft, Upload
 from services.core.errors import NotFound
-from services.core.workdays import add_working_days
+from services.core.workdays import add_working_days, working_days_between
 
 
 def application_list_for_citizen(*, citizen) -> QuerySet[Application]:
@@ -89,3 +89,13 @@ def application_predicted_date(*, application: Application):
         return application.due_date
     typical = sorted(recent)[len(recent) // 2]
     return min(application.due_date, add_working_days(timezone.localdate(application.submitted_at), typical))
+
+
+def working_days_less_waiting(*, application_id: int, start, end, since=None) -> int:
+    """Working days after `start` up to `end`, less those the case waited for the citizen:
+    the paused days of its corrections (only those resolved since `since`, when given)."""
+    corrections = CorrectionRequest.objects.filter(application_id=application_id)
+    if since is not None:
+        corrections = corrections.filter(resolved_at__gte=since)
+    paused = sum(corrections.values_list("paused_working_days", flat=True))
+    return max(working_days_between(start, end) - paused, 0)

@@ -17,9 +17,11 @@ from django.utils.translation import gettext as _
 
 from services.accounts.constants import StaffRole
 from services.accounts.models import Membership
+from services.accounts.selectors import department_admins
 from services.applications.actions import application_identities_sync, application_transition, event_record
 from services.applications.constants import OPEN_STATUSES, ApplicationStatus, EventKind
 from services.applications.models import Application, CorrectionRequest
+from services.applications.selectors import working_days_less_waiting
 from services.casework import checks
 from services.casework.constants import (
     CHECK_TASK,
@@ -375,14 +377,11 @@ def _step_close(*, step: Step, status: str, user=None, reason: str = "") -> None
     """Close a step and keep how long it was open, in working days less the days the case
     waited for the citizen meanwhile: the analytics ask where cases wait."""
     now = timezone.now()
-    paused = sum(
-        CorrectionRequest.objects.filter(
-            application_id=step.application_id, resolved_at__gte=step.created_at
-        ).values_list("paused_working_days", flat=True)
-    )
     step.status = status
     step.decided_by, step.decided_at, step.reason = user, now, reason
-    step.working_days = max(working_days_between(step.started_on, timezone.localdate(now)) - paused, 0)
+    step.working_days = working_days_less_waiting(
+        application_id=step.application_id, start=step.started_on, end=timezone.localdate(now), since=step.created_at
+    )
     step.save(update_fields=["status", "decided_by", "decided_at", "reason", "working_days"])
 
 
@@ -618,12 +617,7 @@ def steps_escalate_overdue(*, today: date | None = None, batch: int = 500) -> in
             step.escalated_at = timezone.now()
             step.save(update_fields=["escalated_at"])
             event_record(application=application, kind=EventKind.ESCALATED, department=step.department)
-            admins = [
-                m.user
-                for m in Membership.objects.filter(
-                    department_id=step.department_id, role=StaffRole.DEPARTMENT_ADMIN
-                ).select_related("user")
-            ]
+            admins = department_admins(department_id=step.department_id)
             notify(
                 recipients=[*admins, step.assignee],
                 kind=NotificationKind.STEP_OVERDUE,

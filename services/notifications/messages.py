@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from services.core.i18n import current_is_english
+from services.core.i18n import localized_value
 from services.notifications.constants import NotificationKind
 from services.notifications.models import Channel, DeliveryStatus
 
@@ -11,7 +11,7 @@ from services.notifications.models import Channel, DeliveryStatus
 def notification_text(notification) -> str:
     p = dict(notification.params)
     if "step_zh" in p:
-        p["step"] = p["step_en"] if current_is_english() else p["step_zh"]
+        p["step"] = localized_value(p, "step")
     if notification.kind == NotificationKind.STEP_OVERDUE:
         return _("Step “%(step)s” of case %(reference)s is overdue (due %(due)s).") % p
     if notification.kind == NotificationKind.STEP_ASSIGNED:
@@ -19,14 +19,13 @@ def notification_text(notification) -> str:
     if notification.kind == NotificationKind.CORRECTION_REQUESTED:
         return _("Your application %(reference)s needs a correction before it can go on.") % p
     if notification.kind == NotificationKind.ATTRIBUTE_DISPUTED:
-        registry = p.get("registry_en") if current_is_english() else p.get("registry_zh")
         return _("A citizen reports that a value from %(registry)s is wrong. Check the record.") % {
-            "registry": registry
+            "registry": localized_value(p, "registry")
         }
     if notification.kind == NotificationKind.LICENCE_ISSUED:
         return _("The e-licence %(number)s of your application %(reference)s is in your wallet.") % p
     if notification.kind == NotificationKind.DRAFT_EXPIRING:
-        service = p.get("service_en") if current_is_english() else p.get("service_zh")
+        service = localized_value(p, "service")
         return _(
             "Your unfinished application for %(service)s will be deleted on %(date)s. Finish it or it is gone."
         ) % {

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from services.accounts.selectors import department_admins
 from services.core.crypto import decrypt, encrypt
 from services.core.errors import PortalError
 from services.core.outbox import outbox_enqueue
@@ -194,8 +195,6 @@ def attributes_current(*, citizen) -> dict[str, VerifiedAttribute]:
 
 def attribute_dispute(*, citizen, attribute_id: int, note: str) -> VerifiedAttribute:
     """The citizen says a verified value is wrong: the owning department is told."""
-    from services.accounts.constants import StaffRole
-    from services.accounts.models import Membership
     from services.notifications.actions import notify
     from services.notifications.constants import NotificationKind
 
@@ -211,12 +210,7 @@ def attribute_dispute(*, citizen, attribute_id: int, note: str) -> VerifiedAttri
         raise PortalError(_("This is not one of your verified values."), code="not_found", status=404)
     with transaction.atomic():
         VerifiedAttribute.objects.filter(pk=attribute.pk).update(disputed_at=timezone.now(), dispute_note=note[:2000])
-        admins = [
-            m.user
-            for m in Membership.objects.filter(
-                department=attribute.registry.department, role=StaffRole.DEPARTMENT_ADMIN
-            ).select_related("user")
-        ]
+        admins = department_admins(department_id=attribute.registry.department_id)
         notify(
             recipients=admins,
             kind=NotificationKind.ATTRIBUTE_DISPUTED,

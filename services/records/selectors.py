@@ -1,21 +1,11 @@
 from django.db.models import QuerySet
 
-from services.accounts.constants import StaffRole
-from services.accounts.models import Membership
 from services.records.models import DataAccess
 
 
 def data_access_for_citizen(*, citizen) -> QuerySet[DataAccess]:
     """Every recorded use of this citizen's data, newest first: theirs only."""
     return DataAccess.objects.filter(citizen=citizen).select_related("department", "actor").order_by("-at", "-pk")
-
-
-def user_is_auditor(*, user) -> bool:
-    return bool(
-        user.is_authenticated
-        and getattr(user, "is_portal_staff", False)
-        and Membership.objects.filter(user=user, role=StaffRole.AUDITOR).exists()
-    )
 
 
 def data_access_all(*, department: str = "", reference: str = "", before_id: int | None = None) -> QuerySet[DataAccess]:

@@ -19,7 +19,7 @@ def my_data_use(request):
 
 @staff_required
 def audit_data_access(request):
-    if not selectors.user_is_auditor(user=request.user):
+    if not request.user.is_auditor:
         raise PermissionDenied
     before = request.GET.get("before", "")
     entries = list(
