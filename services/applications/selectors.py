@@ -35,7 +35,8 @@ def draft_list_for_citizen(*, citizen) -> QuerySet[Draft]:
 
 def upload_get_for_user(*, user, pk: int) -> Upload:
     """A file its owner may see, and staff of a department with a step in its case; to anyone
-    else it does not exist."""
+    else it does not exist. For staff, `upload.staff_step` is the step that lets them see it
+    (what the data-access log names)."""
     upload = Upload.objects.filter(pk=pk).select_related("application").first()
     if upload is None or not user.is_authenticated:
         raise NotFound(_("This file does not exist or is not yours to see."))
@@ -46,7 +47,10 @@ def upload_get_for_user(*, user, pk: int) -> Upload:
 
         departments = Membership.objects.filter(user=user, department__isnull=False).values("department_id")
         # Steps live in casework; a department with any step in the case may see its files.
-        if upload.application.steps.filter(department_id__in=departments).exists():
+        upload.staff_step = (
+            upload.application.steps.filter(department_id__in=departments).select_related("department").first()
+        )
+        if upload.staff_step is not None:
             return upload
     raise NotFound(_("This file does not exist or is not yours to see."))
 

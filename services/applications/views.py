@@ -146,16 +146,14 @@ def upload_download(request, pk: int):
     """A file, to its owner and to staff of the departments handling its case. Always as a
     download, so that no uploaded content runs in the portal's pages."""
     upload = or_404(selectors.upload_get_for_user, user=request.user, pk=pk)
-    if request.user.is_portal_staff and upload.application_id:
-        from services.accounts.models import Membership
+    step = getattr(upload, "staff_step", None)
+    if step is not None:
         from services.records.actions import data_access_record
 
-        department_ids = Membership.objects.filter(user=request.user).values("department_id")
-        step = upload.application.steps.filter(department_id__in=department_ids).select_related("department").first()
         data_access_record(
             actor=request.user,
             citizen=upload.owner,
-            department=step.department if step else None,
+            department=step.department,
             case_reference=upload.application.reference,
             what=upload.material.name_zh,
             purpose=_("Opening a material of the case"),

@@ -49,8 +49,9 @@ def follow_up_detail(request, pk: int):
 @staff_required
 @require_POST
 def follow_up_reply(request, pk: int):
-    # The department first: staff of another learn nothing, not even that the reply was empty.
-    or_404(ratings.follow_up_get_for_staff, user=request.user, pk=pk)
+    # follow_up_reply looks for the follow-up among the user's departments before it reads the
+    # reply, and _detail answers its "not found" with a 404: staff of another department learn
+    # nothing, not even that the reply was empty.
     fragment = "casework/_follow_up_reply.html"
     try:
         ratings.follow_up_reply(follow_up_id=pk, user=request.user, reply=request.POST.get("reply", ""))
