@@ -79,9 +79,9 @@ def main() -> None:
     call_command("migrate", interactive=False, verbosity=0)
     seed_report = io.StringIO()
     call_command("seed_demo", history=DEMO_HISTORY_CASES, stdout=seed_report)
-    from services.core.queues import all_queue_names
+    from services.accounts.selectors import queue_names_all
 
-    queues = ",".join(all_queue_names())
+    queues = ",".join(queue_names_all())
     python = sys.executable
     worker_log = open(log_dir / "worker.log", "ab")
     beat_log = open(log_dir / "beat.log", "ab")

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "services.records",
     "services.notifications",
     "services.analytics",
+    "services.tooling",
 ]
 
 MIDDLEWARE = [

@@ -17,3 +17,12 @@ class StaffRole(models.TextChoices):
 
 # Roles that are city-wide: they belong to no department.
 CITY_WIDE_ROLES = (StaffRole.AUDITOR, StaffRole.LEADER)
+
+# Which steps each role works on, within its own department. A step is decided by a window
+# clerk (acceptance, 受理) or a reviewer (审批); catalog.StepRole names these two by the same
+# values. A department administrator does both.
+STEP_ROLES_FOR_STAFF_ROLE: dict[str, tuple[str, ...]] = {
+    StaffRole.CLERK: (StaffRole.CLERK,),
+    StaffRole.REVIEWER: (StaffRole.REVIEWER,),
+    StaffRole.DEPARTMENT_ADMIN: (StaffRole.CLERK, StaffRole.REVIEWER),
+}

@@ -13,13 +13,11 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from services.analytics.models import ProcessingDays, Refresh, ServiceMonth, StepWait
-from services.applications.constants import BAD_RATING_MAX, DECIDED_STATUSES, ApplicationStatus
-from services.applications.models import Application, CorrectionRequest, FollowUp, Rating, Upload
-from services.casework.constants import StepStatus
-from services.casework.models import Step
+from services.casework.constants import BAD_RATING_MAX, DECIDED_STATUSES, ApplicationStatus, StepStatus
+from services.casework.models import Application, CorrectionRequest, FollowUp, Rating, Step
 from services.catalog.models import Service
 from services.core.workdays import start_of_day
-from services.records.models import Evidence
+from services.records.models import Evidence, Upload
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +122,7 @@ def _figures(*, since: date | None, today: date) -> tuple[list, list, list]:
     ).annotate(month=_month("decided_at"))
     for row in decided.values("month", "service_id").annotate(
         decided=Count("id"),
-        approved=Count("id", filter=Q(status=ApplicationStatus.COMPLETED)),
+        approved=Count("id", filter=Q(status=ApplicationStatus.APPROVED)),
         rejected=Count("id", filter=Q(status=ApplicationStatus.REJECTED)),
         on_time=Count("id", filter=Q(decided_at__date__lte=F("due_date"))),
         corrected=Count("id", filter=Exists(CorrectionRequest.objects.filter(application_id=OuterRef("pk")))),

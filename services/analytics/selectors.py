@@ -26,11 +26,11 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from services.accounts.constants import StaffRole
-from services.accounts.models import Department, Membership
+from services.accounts.models import Department
+from services.accounts.selectors import staff_statistics_scope
 from services.analytics.models import ProcessingDays, Refresh, ServiceMonth, StepWait
-from services.applications.constants import OPEN_STATUSES, ApplicationStatus
-from services.applications.models import Application
+from services.casework.constants import OPEN_STATUSES, ApplicationStatus
+from services.casework.models import Application
 from services.catalog.models import Service
 from services.core.errors import Forbidden
 from services.core.workdays import start_of_day, working_days_back
@@ -92,13 +92,12 @@ class Scope:
 def viewer_departments(*, user) -> tuple[int, ...] | None:
     """None for a city leader (every department); the departments a department administrator
     runs; Forbidden for anyone else."""
-    roles = list(Membership.objects.filter(user=user).values_list("role", "department_id"))
-    if any(role == StaffRole.LEADER for role, _ in roles):
+    scope = staff_statistics_scope(user=user)
+    if scope.city_wide:
         return None
-    departments = tuple(sorted({dept for role, dept in roles if role == StaffRole.DEPARTMENT_ADMIN and dept}))
-    if not departments:
+    if not scope.department_ids:
         raise Forbidden(_("The statistics are for department administrators and city leaders."))
-    return departments
+    return scope.department_ids
 
 
 def departments_visible(*, departments: tuple[int, ...] | None):

@@ -1,166 +1,171 @@
-import hashlib
-import json
-from datetime import date
+"""Applying, page by page: a draft holds the answers as the citizen goes (autosaved, and
+saved on every page submit), the consent to fetch data from departments, the uploads, and
+the key that makes the final submission happen once. Submitting hands the answers to
+casework, which makes the case; the draft's files and fetches move to it."""
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+import uuid
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from services.applications.constants import DECIDED_STATUSES, ROUTE_TASK, TRANSITIONS, ApplicationStatus, EventKind
-from services.applications.models import Application, ApplicationIdentity, CaseEvent, ReferenceCounter, Upload
-from services.applications.selectors import working_days_less_waiting
-from services.catalog import selectors as catalog_selectors
+from services.applications.models import Draft
+from services.applications.selectors import (
+    MATERIALS_PAGE,
+    Page,
+    draft_first_incomplete,
+    draft_page_form,
+    draft_verified,
+)
+from services.casework.models import Application
+from services.casework.selectors import application_for_key
+from services.casework.submission import application_submit
 from services.catalog.models import Service
-from services.catalog.schema import answers_clean
-from services.core.crypto import blind_index, id_numbers_in
-from services.core.errors import Conflict, PortalError
-from services.core.outbox import outbox_enqueue
-from services.core.workdays import add_working_days
+from services.catalog.schema import visible_fields
+from services.core.errors import InvalidInput, PortalError
+from services.notifications.actions import notify
+from services.notifications.constants import NotificationKind
+from services.records.actions import evidence_record, fetches_consent, fetches_move_to_case
+from services.records.models import Upload
+from services.records.uploads import (
+    draft_materials,
+    upload_add_to_draft,
+    upload_remove_from_draft,
+    uploads_delete_for_draft,
+    uploads_move_to_case,
+)
 
-IDEMPOTENCY_KEY_MAX = 80
-
-
-def reference_next(*, day: date) -> str:
-    """The next readable reference number of `day`. Must run inside a transaction: the
-    counter row stays locked until it commits, so two submissions never share a number."""
-    ReferenceCounter.objects.get_or_create(day=day)
-    ReferenceCounter.objects.filter(day=day).update(last=F("last") + 1)
-    last = ReferenceCounter.objects.select_for_update().values_list("last", flat=True).get(day=day)
-    return f"{day:%Y%m%d}-{last:04d}"
-
-
-def _fingerprint(service_code: str, answers: dict) -> str:
-    payload = json.dumps({"service": service_code, "answers": answers}, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(payload.encode()).hexdigest()
+CONSENT_GIVEN, CONSENT_DECLINED = "given", "declined"
 
 
-def application_submit(
-    *, citizen, service_code: str, answers: dict, idempotency_key: str | None = None
-) -> tuple[Application, bool]:
-    """Create and submit a case. Returns (application, created). The case, its first history
-    entry and the routing request are written in one transaction. With an idempotency key,
-    a repeat of the same request returns the case already made."""
+def _expiry() -> date:
+    return timezone.localdate() + timedelta(days=settings.DRAFT_RETENTION_DAYS)
+
+
+def draft_start(*, citizen, service: Service) -> Draft:
+    """The citizen's draft for this service: the one they have, or a new one."""
     if not getattr(citizen, "is_citizen", False):
-        raise PortalError(_("Only citizens can submit applications."), code="forbidden", status=403)
-    key = (idempotency_key or "").strip() or None
-    if key and len(key) > IDEMPOTENCY_KEY_MAX:
-        raise PortalError(
-            _("The idempotency key is too long: use at most %(max)d characters.") % {"max": IDEMPOTENCY_KEY_MAX},
-            code="idempotency_key_too_long",
-        )
-    service: Service = catalog_selectors.service_get_published(code=service_code)
-    workflow = catalog_selectors.service_active_workflow(service=service)
-    if workflow is None or not workflow.stages.exists():
-        raise PortalError(_("This service cannot take applications at the moment."), code="unavailable")
-    cleaned = answers_clean(schema=service.form_schema, data=answers)
-    fingerprint = _fingerprint(service.code, cleaned)
-
-    if key:
-        existing = _application_for_key(citizen=citizen, key=key, fingerprint=fingerprint)
-        if existing:
-            return existing, False
-    try:
-        with transaction.atomic():
-            now = timezone.now()
-            today = timezone.localdate(now)
-            application = Application.objects.create(
-                reference=reference_next(day=today),
-                citizen=citizen,
-                service=service,
-                workflow=workflow,
-                answers=cleaned,
-                status=ApplicationStatus.SUBMITTED,
-                submitted_at=now,
-                due_date=add_working_days(today, service.promised_days),
-                idempotency_key=key,
-                idempotency_fingerprint=fingerprint,
-            )
-            event_record(application=application, kind=EventKind.SUBMITTED, actor=citizen, to_status=application.status)
-            application_identities_sync(application=application)
-            outbox_enqueue(task_name=ROUTE_TASK, kwargs={"application_id": application.pk})
-    except IntegrityError:
-        # The same key arrived twice at once: the other request made the case.
-        if key:
-            existing = _application_for_key(citizen=citizen, key=key, fingerprint=fingerprint)
-            if existing:
-                return existing, False
-        raise
-    return application, True
-
-
-def _application_for_key(*, citizen, key: str, fingerprint: str) -> Application | None:
-    existing = Application.objects.filter(citizen=citizen, idempotency_key=key).first()
-    if existing and existing.idempotency_fingerprint != fingerprint:
-        raise Conflict(
-            _("This idempotency key was already used for a different application."), code="idempotency_key_reused"
-        )
-    return existing
-
-
-def application_transition(*, application: Application, to_status: str) -> str:
-    """Move a locked application to `to_status`, following TRANSITIONS. Returns the old status."""
-    from_status = application.status
-    if to_status not in TRANSITIONS[from_status]:
-        raise Conflict(
-            _("The case is %(status)s and cannot change that way.") % {"status": application.get_status_display()}
-        )
-    application.status = to_status
-    if to_status in DECIDED_STATUSES:
-        application.decided_at = timezone.now()
-        application.processing_working_days = working_days_less_waiting(
-            application_id=application.pk, start=timezone.localdate(application.submitted_at), end=timezone.localdate()
-        )
-    application.save(update_fields=["status", "decided_at", "current_stage", "processing_working_days"])
-    return from_status
-
-
-def event_record(
-    *,
-    application: Application,
-    kind: str,
-    actor=None,
-    department=None,
-    from_status: str = "",
-    to_status: str = "",
-    stage=None,
-    note: str = "",
-) -> CaseEvent:
-    return CaseEvent.objects.create(
-        application=application,
-        kind=kind,
-        actor=actor,
-        department=department,
-        from_status=from_status,
-        to_status=to_status,
-        stage_name_zh=getattr(stage, "name_zh", ""),
-        stage_name_en=getattr(stage, "name_en", ""),
-        note=note,
+        raise PortalError(_("Only citizens can apply."), code="forbidden", status=403)
+    draft, _created = Draft.objects.get_or_create(
+        citizen=citizen, service=service, defaults={"expires_on": _expiry(), "submit_key": uuid.uuid4().hex}
     )
+    return draft
 
 
-def application_material_add(*, application: Application, citizen, material_id: int, file) -> Upload:
-    """A material that was allowed to follow later (容缺) arrives on a submitted case."""
-    from services.applications.drafts import upload_validate  # drafts builds on this module
+def draft_save(*, draft: Draft, page: Page, data, verified: dict | None = None) -> Draft:
+    """Keep what the citizen typed on this page, valid or not: nothing typed is lost. A
+    verified answer comes from its attribute, whatever was posted."""
+    verified = verified if verified is not None else draft_verified(draft=draft)
+    for spec in page.fields:
+        if spec.get("verified") in verified:
+            draft.answers[spec["name"]] = verified[spec["verified"]].plain
+        else:
+            draft.answers[spec["name"]] = str(data.get(spec["name"], ""))[:2000]
+    draft.page = page.key
+    draft.expires_on = _expiry()
+    draft.reminded_at = None
+    draft.save(update_fields=["answers", "page", "expires_on", "reminded_at", "updated_at"])
+    return draft
 
-    if application.citizen_id != citizen.pk:
-        raise PortalError(_("This is not your application."), code="forbidden", status=403)
-    material = application.service.materials.filter(pk=material_id).first()
-    if material is None:
-        raise PortalError(_("This material is not part of this service."), code="unknown_material")
-    if application.status not in ("submitted", "in_review", "correction"):
-        raise Conflict(_("This application is decided: it takes no more materials."), code="decided")
-    checked = upload_validate(file=file)
+
+def draft_page_submit(*, draft: Draft, page: Page, data):
+    """Save the page and check it. Returns the bound form; valid means the citizen may go on."""
+    verified = draft_verified(draft=draft)
+    draft_save(draft=draft, page=page, data=data, verified=verified)
+    form = draft_page_form(draft=draft, page=page, data=data, verified=verified)
+    form.is_valid()
+    return form
+
+
+def draft_page_reach(*, draft: Draft, page: str) -> None:
+    """Remember the page the citizen reached, to resume there."""
+    Draft.objects.filter(pk=draft.pk).update(page=page)
+
+
+def draft_consent_give(*, draft: Draft, id_number: str, requirement_ids: list[int]) -> None:
+    """The citizen agrees that the chosen registries be asked for their data (records checks
+    the ID number is theirs and queues each fetch); verified answers then fill the form. Not
+    one transaction: a failed identity check stays in the data log."""
+    fetches_consent(citizen=draft.citizen, draft=draft, id_number=id_number, requirement_ids=requirement_ids)
+    Draft.objects.filter(pk=draft.pk).update(data_consent=CONSENT_GIVEN)
+    draft.data_consent = CONSENT_GIVEN
+
+
+def draft_consent_decline(*, draft: Draft) -> None:
+    """The citizen types and uploads everything themselves."""
+    Draft.objects.filter(pk=draft.pk).update(data_consent=CONSENT_DECLINED)
+    draft.data_consent = CONSENT_DECLINED
+
+
+def draft_upload_add(*, draft: Draft, material_id: int, file) -> Upload:
+    return upload_add_to_draft(draft=draft, material_id=material_id, file=file)
+
+
+def draft_upload_remove(*, draft: Draft, upload_id: int) -> None:
+    upload_remove_from_draft(draft=draft, upload_id=upload_id)
+
+
+def draft_submit(*, draft: Draft) -> Application:
+    """Submit the draft: every page must pass and every material that cannot follow later
+    must be there. A second tap finds the application the first one made (the draft's key is
+    its idempotency key)."""
+    # Once submitted, the draft's files are the case's: its materials no longer say whether
+    # it was complete, so a repeat is recognised before they are checked.
+    existing = application_for_key(citizen=draft.citizen, key=draft.submit_key)
+    if existing:
+        return existing
+    incomplete = draft_first_incomplete(draft=draft)
+    if incomplete:
+        raise InvalidInput(_("Some answers need your attention."), errors={"page": [incomplete]})
+    rows = draft_materials(draft=draft)
+    missing = [row["material"] for row in rows if row["missing"]]
+    if missing:
+        raise InvalidInput(
+            _("Upload these materials first: %(names)s.") % {"names": "、".join(m.name for m in missing)},
+            errors={"page": [MATERIALS_PAGE]},
+        )
+    asked = visible_fields(draft.service.form_schema, draft.answers)
+    answers = {k: v for k, v in draft.answers.items() if k in asked and v != ""}
     with transaction.atomic():
-        upload = Upload.objects.create(owner=citizen, application=application, material=material, file=file, **checked)
-        event_record(application=application, kind=EventKind.MATERIAL_ADDED, actor=citizen, note=material.name_zh)
-    return upload
+        application, created = application_submit(
+            citizen=draft.citizen, service_code=draft.service.code, answers=answers, idempotency_key=draft.submit_key
+        )
+        if created:
+            uploads_move_to_case(draft=draft, application=application)
+            evidence_record(application=application, rows=rows)
+            fetches_move_to_case(draft=draft, application=application)
+            draft.delete()
+    return application
 
 
-def application_identities_sync(*, application: Application) -> None:
-    """Keep the blind index of the case's resident ID numbers in step with its answers."""
-    digests = {blind_index(number) for number in id_numbers_in(application.answers)}
-    application.identities.exclude(digest__in=digests).delete()
-    ApplicationIdentity.objects.bulk_create(
-        [ApplicationIdentity(application=application, digest=d) for d in digests], ignore_conflicts=True
-    )
+def drafts_sweep(*, today: date | None = None) -> tuple[int, int]:
+    """Remind citizens of drafts about to be deleted, and delete expired ones with their
+    files. Returns (reminded, deleted)."""
+    today = today or timezone.localdate()
+    reminded = 0
+    soon = today + timedelta(days=settings.DRAFT_REMINDER_DAYS)
+    for draft in Draft.objects.filter(expires_on__lte=soon, expires_on__gt=today, reminded_at=None).select_related(
+        "service", "citizen"
+    ):
+        with transaction.atomic():
+            notify(
+                recipients=[draft.citizen],
+                kind=NotificationKind.DRAFT_EXPIRING,
+                params={
+                    "service_zh": draft.service.name_zh,
+                    "service_en": draft.service.name_en,
+                    "date": draft.expires_on.isoformat(),
+                },
+                link=reverse("applications:apply", args=[draft.service.code]),
+            )
+            Draft.objects.filter(pk=draft.pk).update(reminded_at=timezone.now())
+        reminded += 1
+    deleted = 0
+    for draft in Draft.objects.filter(expires_on__lte=today):
+        uploads_delete_for_draft(draft=draft)
+        draft.delete()
+        deleted += 1
+    return reminded, deleted

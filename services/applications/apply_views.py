@@ -1,25 +1,28 @@
 """Applying on the site: one question group per page, the materials, a check of the answers,
 then the confirmation. Every page works without JavaScript; htmx adds saving as you type."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from services.applications import drafts
-from services.applications.models import Application, Draft
+from services.applications import actions, selectors
+from services.applications.models import Draft
+from services.applications.selectors import CHECK_PAGE, CONSENT_PAGE, MATERIALS_PAGE
+from services.casework.selectors import application_for_key
 from services.catalog import selectors as catalog_selectors
 from services.catalog.schema import answer_display, schema_field_label
 from services.core.errors import InvalidInput, NotFound, PortalError
 from services.core.views import citizen_required, or_404
-from services.records.actions import fetches_consent
 from services.records.selectors import fetch_list_for_draft
+from services.records.uploads import draft_materials
 
 
 def _draft(request, code: str) -> Draft:
     service = or_404(catalog_selectors.service_get_published, code=code)
-    return drafts.draft_start(citizen=request.user, service=service)
+    return actions.draft_start(citizen=request.user, service=service)
 
 
 def _page_url(code: str, key: str) -> str:
@@ -27,7 +30,7 @@ def _page_url(code: str, key: str) -> str:
 
 
 def _progress(draft: Draft, page) -> dict:
-    pages = drafts.draft_pages(service=draft.service, answers=draft.answers)
+    pages = selectors.draft_pages(service=draft.service, answers=draft.answers)
     keys = [p.key for p in pages]
     return {"pages": pages, "number": keys.index(page.key) + 1, "total": len(pages)}
 
@@ -36,47 +39,43 @@ def _progress(draft: Draft, page) -> dict:
 def application_apply(request, code: str):
     """Start or resume: go to the page the citizen last reached."""
     draft = _draft(request, code)
-    pages = drafts.draft_pages(service=draft.service, answers=draft.answers)
+    pages = selectors.draft_pages(service=draft.service, answers=draft.answers)
     keys = [p.key for p in pages]
     return redirect(_page_url(code, draft.page if draft.page in keys else keys[0]))
 
 
 @citizen_required
 def application_page(request, code: str, page: str):
-    if page == drafts.CHECK_PAGE and request.method == "POST":
+    if page == CHECK_PAGE and request.method == "POST":
         # A second tap on "submit" arrives after the first made the case and closed the draft.
-        done = Application.objects.filter(
-            citizen=request.user, idempotency_key=request.POST.get("submit_key") or None
-        ).first()
+        done = application_for_key(citizen=request.user, key=request.POST.get("submit_key"))
         if done:
             return redirect("applications:submitted", reference=done.reference)
     draft = _draft(request, code)
-    if page == drafts.CONSENT_PAGE:
+    if page == CONSENT_PAGE:
         return _consent(request, draft)
-    if page == drafts.MATERIALS_PAGE:
+    if page == MATERIALS_PAGE:
         return _materials(request, draft)
-    if page == drafts.CHECK_PAGE:
+    if page == CHECK_PAGE:
         return _check(request, draft)
     try:
-        current, previous, following = drafts.page_get(service=draft.service, answers=draft.answers, key=page)
+        current, previous, following = selectors.page_get(service=draft.service, answers=draft.answers, key=page)
     except NotFound:
         return redirect("applications:apply", code=code)
     if request.method == "POST":
-        form = drafts.draft_page_submit(draft=draft, page=current, data=request.POST)
+        form = actions.draft_page_submit(draft=draft, page=current, data=request.POST)
         if request.POST.get("action") == "save":
             messages.success(request, _("Saved. You can come back to it from “My applications”."))
             return redirect("applications:mine")
         if form.is_valid():
             if request.POST.get("check") == "1":
                 # Back from "check your answers": return there, unless the change asks a new question.
-                return redirect(_page_url(code, drafts.draft_first_incomplete(draft=draft) or drafts.CHECK_PAGE))
+                return redirect(_page_url(code, selectors.draft_first_incomplete(draft=draft) or CHECK_PAGE))
             # The answers may have changed which pages come next.
-            _current, _previous, following = drafts.page_get(service=draft.service, answers=draft.answers, key=page)
+            _current, _previous, following = selectors.page_get(service=draft.service, answers=draft.answers, key=page)
             return redirect(_page_url(code, following.key))
     else:
-        form = drafts.page_form(
-            service=draft.service, page=current, initial=draft.answers, verified=drafts.draft_verified(draft=draft)
-        )
+        form = selectors.draft_page_form(draft=draft, page=current)
     return render(
         request,
         "applications/apply_page.html",
@@ -99,26 +98,26 @@ def application_autosave(request, code: str, page: str):
     """htmx: keep what was typed so far on this page, and say so."""
     draft = _draft(request, code)
     try:
-        current, _previous, _following = drafts.page_get(service=draft.service, answers=draft.answers, key=page)
+        current, _previous, _following = selectors.page_get(service=draft.service, answers=draft.answers, key=page)
     except NotFound:
         return render(request, "applications/_saved.html", {"error": True}, status=400)
-    drafts.draft_save(draft=draft, page=current, data=request.POST)
+    actions.draft_save(draft=draft, page=current, data=request.POST)
     return render(request, "applications/_saved.html", {"draft": draft})
 
 
 def _materials(request, draft: Draft, error: str | None = None, status: int = 200):
-    page, previous, following = drafts.page_get(service=draft.service, answers=draft.answers, key=drafts.MATERIALS_PAGE)
+    page, previous, following = selectors.page_get(service=draft.service, answers=draft.answers, key=MATERIALS_PAGE)
     if request.method == "POST" and error is None:
         if request.POST.get("action") == "continue":
-            missing = [row for row in drafts.materials_status(draft=draft) if row["missing"]]
+            missing = [row for row in draft_materials(draft=draft) if row["missing"]]
             if not missing:
-                Draft.objects.filter(pk=draft.pk).update(page=drafts.CHECK_PAGE)
+                actions.draft_page_reach(draft=draft, page=CHECK_PAGE)
                 return redirect(_page_url(draft.service.code, following.key))
             error = _("Upload every material marked as needed before you go on.")
             status = 400
         else:
             try:
-                drafts.upload_add(
+                actions.draft_upload_add(
                     draft=draft,
                     material_id=int(request.POST.get("material", "0") or 0),
                     file=request.FILES.get("file"),
@@ -128,15 +127,15 @@ def _materials(request, draft: Draft, error: str | None = None, status: int = 20
                 status = 400
             else:
                 messages.success(request, _("The file was added."))
-                return redirect(_page_url(draft.service.code, drafts.MATERIALS_PAGE))
+                return redirect(_page_url(draft.service.code, MATERIALS_PAGE))
     context = {
         "draft": draft,
         "service": draft.service,
         "page": page,
         "previous": previous,
-        "rows": drafts.materials_status(draft=draft),
+        "rows": draft_materials(draft=draft),
         "error": error,
-        "max_mb": drafts.settings.UPLOAD_MAX_BYTES // 1024 // 1024,
+        "max_mb": settings.UPLOAD_MAX_BYTES // 1024 // 1024,
     } | _progress(draft, page)
     return render(request, "applications/apply_materials.html", context, status=status)
 
@@ -146,17 +145,17 @@ def _materials(request, draft: Draft, error: str | None = None, status: int = 20
 def application_upload_remove(request, code: str, upload_id: int):
     draft = _draft(request, code)
     try:
-        drafts.upload_remove(draft=draft, upload_id=upload_id)
+        actions.draft_upload_remove(draft=draft, upload_id=upload_id)
     except NotFound as exc:
         messages.error(request, exc.message)
-    return redirect(_page_url(code, drafts.MATERIALS_PAGE))
+    return redirect(_page_url(code, MATERIALS_PAGE))
 
 
 def _check(request, draft: Draft):
-    page, previous, _following = drafts.page_get(service=draft.service, answers=draft.answers, key=drafts.CHECK_PAGE)
+    page, previous, _following = selectors.page_get(service=draft.service, answers=draft.answers, key=CHECK_PAGE)
     schema = draft.service.form_schema
     sections = []
-    for question_page in drafts.draft_pages(service=draft.service, answers=draft.answers):
+    for question_page in selectors.draft_pages(service=draft.service, answers=draft.answers):
         if question_page.fields:
             rows = [
                 {
@@ -170,11 +169,11 @@ def _check(request, draft: Draft):
     error = None
     if request.method == "POST":
         try:
-            application = drafts.draft_submit(draft=draft)
+            application = actions.draft_submit(draft=draft)
         except InvalidInput as exc:
             error = exc.message
             target = exc.errors.get("page", [None])[0]
-            if target and target != drafts.MATERIALS_PAGE:
+            if target and target != MATERIALS_PAGE:
                 messages.error(request, exc.message)
                 return redirect(_page_url(draft.service.code, target))
         except PortalError as exc:
@@ -187,7 +186,7 @@ def _check(request, draft: Draft):
         "page": page,
         "previous": previous,
         "sections": sections,
-        "rows": drafts.materials_status(draft=draft),
+        "rows": draft_materials(draft=draft),
         "error": error,
     } | _progress(draft, page)
     return render(request, "applications/apply_check.html", context, status=400 if error else 200)
@@ -196,16 +195,15 @@ def _check(request, draft: Draft):
 def _consent(request, draft: Draft):
     """Before anything is fetched: what, from which department, for what; agree, or upload
     the documents instead."""
-    page, previous, following = drafts.page_get(service=draft.service, answers=draft.answers, key=drafts.CONSENT_PAGE)
+    page, previous, following = selectors.page_get(service=draft.service, answers=draft.answers, key=CONSENT_PAGE)
     requirements = list(draft.service.data_requirements.select_related("registry__department"))
     error = None
     if request.method == "POST":
         if request.POST.get("action") == "decline":
-            Draft.objects.filter(pk=draft.pk).update(data_consent="declined")
+            actions.draft_consent_decline(draft=draft)
             return redirect(_page_url(draft.service.code, following.key))
         try:
-            fetches_consent(
-                citizen=request.user,
+            actions.draft_consent_give(
                 draft=draft,
                 id_number=request.POST.get("id_number", ""),
                 requirement_ids=[int(v) for v in request.POST.getlist("requirement") if v.isascii() and v.isdigit()],

@@ -2,66 +2,26 @@
 `templates/applications/_rating.html`; without JavaScript it posts and the page comes back,
 with htmx only the rating panel is replaced."""
 
-from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from services.applications import ratings, selectors
-from services.applications.constants import RatingTag
+from services.applications.forms import RatingForm
 
 # The full page around the form: the same context as the case page itself.
 from services.applications.views import _detail_context
+from services.casework import ratings
+from services.casework import selectors as case_selectors
 from services.core.errors import InvalidInput, PortalError
 from services.core.views import citizen_required, or_404
-
-RATING_AUTO_ID = "rating-%s"
-
-
-class RatingForm(forms.Form):
-    score = forms.TypedChoiceField(
-        label=gettext_lazy("How satisfied are you with how your application was handled?"),
-        choices=list(ratings.SCORE_LABELS.items()),
-        coerce=int,
-        widget=forms.RadioSelect,
-        error_messages={"required": gettext_lazy("Choose how satisfied you are.")},
-    )
-    tags = forms.MultipleChoiceField(
-        label=gettext_lazy("What stood out?"),
-        choices=RatingTag.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    comment = forms.CharField(
-        label=gettext_lazy("Comment"),
-        help_text=gettext_lazy("The department reads it. Do not write personal details such as ID numbers."),
-        required=False,
-        max_length=ratings.COMMENT_MAX,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("auto_id", RATING_AUTO_ID)
-        super().__init__(*args, **kwargs)
-
-    def error_links(self) -> list[tuple[str, str]]:
-        """(anchor, message) for the error summary: each links to the first input of its
-        field (no anchor for an error of the whole form). The messages name what to do, so
-        they stand without the field's label (a question here)."""
-        anchors = {"score": "rating-score_0", "tags": "rating-tags_0", "comment": "rating-comment"}
-        links = [("", message) for message in self.non_field_errors()]
-        for name, anchor in anchors.items():
-            links += [(anchor, message) for message in self[name].errors]
-        return links
 
 
 @citizen_required
 @require_POST
 def application_rating(request, reference: str):
-    application = or_404(selectors.application_get_for_citizen, citizen=request.user, reference=reference)
+    application = or_404(case_selectors.application_get_for_citizen, citizen=request.user, reference=reference)
     form = RatingForm(request.POST)
     error, status = None, 400
     if form.is_valid():

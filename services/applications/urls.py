@@ -4,6 +4,7 @@ from services.applications import apply_views, rating_views, views
 
 app_name = "applications"
 urlpatterns = [
+    path("services/<slug:code>/", views.service_guide, name="guide"),
     path("services/<slug:code>/apply/", apply_views.application_apply, name="apply"),
     path(
         "services/<slug:code>/apply/files/<int:upload_id>/remove/",

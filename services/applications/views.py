@@ -5,34 +5,36 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from services.applications import actions, selectors
-from services.applications.constants import OPEN_STATUSES
-from services.applications.timeline import timeline_entries
-
-# Moving a running case is casework's; the citizen's page hands the correction to it.
-from services.casework.actions import case_correction_submit, case_withdraw
-from services.casework.constants import StepStatus
+from services.applications.selectors import draft_list_for_citizen
+from services.casework import selectors as case_selectors
+from services.casework.citizen import case_correction_submit, case_material_add, case_withdraw
+from services.casework.constants import OPEN_STATUSES
+from services.casework.timeline import timeline_entries
+from services.catalog import selectors as catalog_selectors
 from services.catalog.schema import answer_display, answers_form_class, schema_questions
-from services.core.errors import InvalidInput, PortalError
+from services.core.errors import InvalidInput, NotFound, PortalError
 from services.core.views import citizen_required, or_404
+from services.records.actions import data_access_record
+from services.records.selectors import wallet_valid_document
+from services.records.uploads import case_materials, upload_get
 
 
 @citizen_required
 def application_submitted(request, reference: str):
-    application = or_404(selectors.application_get_for_citizen, citizen=request.user, reference=reference)
+    application = or_404(case_selectors.application_get_for_citizen, citizen=request.user, reference=reference)
     return render(request, "applications/application_submitted.html", {"application": application})
 
 
 @citizen_required
 def application_list(request):
-    applications = selectors.application_list_for_citizen(citizen=request.user)[:100]
-    drafts = selectors.draft_list_for_citizen(citizen=request.user)
+    applications = case_selectors.application_list_for_citizen(citizen=request.user)[:100]
+    drafts = draft_list_for_citizen(citizen=request.user)
     return render(request, "applications/application_list.html", {"applications": applications, "drafts": drafts})
 
 
 def _correction_form(application, data=None):
     """A form with only the questions the open correction request names, filled in."""
-    correction = application.corrections.filter(resolved_at=None).first()
+    correction = case_selectors.case_open_correction(application=application)
     if correction is None:
         return None, None
     fields = [item["field"] for item in correction.items if item.get("field")]
@@ -57,7 +59,6 @@ def _detail_context(application, correction_form=None, error=None) -> dict:
         )
         for title, fields in schema_questions(schema)
     ]
-    current = application.steps.filter(status=StepStatus.OPEN).select_related("department")
     correction, form = _correction_form(application)
     return {
         "correction": correction,
@@ -65,17 +66,17 @@ def _detail_context(application, correction_form=None, error=None) -> dict:
         "error": error,
         "application": application,
         "answers": answers,
-        "current_departments": [s.department for s in current],
-        "timeline": timeline_entries(selectors.application_events(application=application)),
-        "materials": selectors.application_materials(application=application),
-        "predicted_date": selectors.application_predicted_date(application=application),
+        "current_departments": case_selectors.case_departments_now(application=application),
+        "timeline": timeline_entries(case_selectors.application_events(application=application)),
+        "materials": case_materials(application=application),
+        "predicted_date": case_selectors.application_predicted_date(application=application),
         "is_open": application.status in OPEN_STATUSES,
     }
 
 
 @citizen_required
 def application_detail(request, reference: str):
-    application = or_404(selectors.application_get_for_citizen, citizen=request.user, reference=reference)
+    application = or_404(case_selectors.application_get_for_citizen, citizen=request.user, reference=reference)
     context = _detail_context(application)
     if request.htmx:
         return render(request, "applications/_status.html", context)
@@ -86,7 +87,7 @@ def application_detail(request, reference: str):
 @require_POST
 def application_correction(request, reference: str):
     """The citizen answers a correction request (补正): only the named questions change."""
-    application = or_404(selectors.application_get_for_citizen, citizen=request.user, reference=reference)
+    application = or_404(case_selectors.application_get_for_citizen, citizen=request.user, reference=reference)
     correction, form = _correction_form(application, data=request.POST)
     if correction is None:
         return redirect("applications:detail", reference=reference)
@@ -109,7 +110,7 @@ def application_correction(request, reference: str):
 @citizen_required
 @require_POST
 def application_withdraw(request, reference: str):
-    application = or_404(selectors.application_get_for_citizen, citizen=request.user, reference=reference)
+    application = or_404(case_selectors.application_get_for_citizen, citizen=request.user, reference=reference)
     if request.POST.get("confirm") != "yes":
         messages.error(request, _("Tick the box to confirm that you want to withdraw the application."))
         return redirect("applications:detail", reference=reference)
@@ -126,10 +127,10 @@ def application_withdraw(request, reference: str):
 @require_POST
 def application_material(request, reference: str):
     """A material allowed to follow later (容缺), sent from the case page."""
-    application = or_404(selectors.application_get_for_citizen, citizen=request.user, reference=reference)
+    application = or_404(case_selectors.application_get_for_citizen, citizen=request.user, reference=reference)
     try:
-        actions.application_material_add(
-            application=application,
+        case_material_add(
+            application_id=application.pk,
             citizen=request.user,
             material_id=int(request.POST.get("material", "0") or 0),
             file=request.FILES.get("file"),
@@ -141,15 +142,25 @@ def application_material(request, reference: str):
     return redirect("applications:detail", reference=reference)
 
 
+def _upload_for(user, pk: int):
+    """A file its owner may see, and staff of a department with a step in its case (the step
+    is what the data-access log names); to anyone else it does not exist."""
+    upload = upload_get(pk=pk)
+    if upload.owner_id == user.pk:
+        return upload, None
+    if getattr(user, "is_portal_staff", False) and upload.application_id:
+        step = case_selectors.staff_step_in_case(user=user, application_id=upload.application_id)
+        if step is not None:
+            return upload, step
+    raise NotFound(_("This file does not exist or is not yours to see."))
+
+
 @login_required
 def upload_download(request, pk: int):
     """A file, to its owner and to staff of the departments handling its case. Always as a
     download, so that no uploaded content runs in the portal's pages."""
-    upload = or_404(selectors.upload_get_for_user, user=request.user, pk=pk)
-    step = getattr(upload, "staff_step", None)
+    upload, step = or_404(_upload_for, user=request.user, pk=pk)
     if step is not None:
-        from services.records.actions import data_access_record
-
         data_access_record(
             actor=request.user,
             citizen=upload.owner,
@@ -163,3 +174,35 @@ def upload_download(request, pk: int):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'"
     return response
+
+
+def service_guide(request, code: str):
+    """The guide (办事指南): everything the service needs, told at once (一次告知); for a
+    signed-in citizen, which materials their wallet already holds."""
+    service = or_404(catalog_selectors.service_get_published, code=code)
+    workflow = catalog_selectors.service_active_workflow(service=service)
+    return render(
+        request,
+        "applications/service_guide.html",
+        {
+            "service": service,
+            "workflow": workflow,
+            "departments": catalog_selectors.workflow_departments(workflow=workflow),
+            "materials": _materials_held(request.user, service),
+            "data_requirements": list(service.data_requirements.select_related("registry__department")),
+        },
+    )
+
+
+def _materials_held(user, service) -> list[dict]:
+    """Each material, and for a signed-in citizen whether their wallet already meets it."""
+    citizen = user if user.is_authenticated and getattr(user, "is_citizen", False) else None
+    rows = []
+    for material in service.materials.all():
+        held = (
+            wallet_valid_document(citizen=citizen, document_type_id=material.document_type_id)
+            if citizen and material.document_type_id
+            else None
+        )
+        rows.append({"material": material, "held": held})
+    return rows

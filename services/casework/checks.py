@@ -1,14 +1,21 @@
 """Automatic checks (registered by name in catalog.constants.AutomaticCheck). Each takes the
 application's answers and says approve, reject or hand over to a person, with a reason the
-history records. A check runs on its department's queue (casework.run_check)."""
+history records. `step_check_run` runs a step's check on its department's queue (the Celery
+task `casework.run_check`)."""
 
 from dataclasses import dataclass
 from datetime import date
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from services.casework.constants import ApplicationStatus, EventKind, StepStatus
+from services.casework.decisions import step_approve, step_reject
+from services.casework.history import event_record
+from services.casework.steps import step_locked
 from services.catalog.constants import AutomaticCheck
+from services.core.errors import NotFound
 
 APPROVE, REJECT, HANDOVER = "approve", "reject", "handover"
 
@@ -71,3 +78,29 @@ def check_run(name: str, answers: dict) -> CheckResult:
             HANDOVER, _("The automatic check “%(name)s” is not known: a person decides.") % {"name": name}
         )
     return check(answers, timezone.localdate())
+
+
+def step_check_run(*, step_id: int) -> str:
+    """Run a step's automatic check; approve, reject, or hand the step to a person. A step
+    already decided or handed over is left alone, so a repeated message does nothing."""
+    with transaction.atomic():
+        try:
+            application, step = step_locked(step_id)
+        except NotFound:
+            return "missing"
+        if step.status != StepStatus.OPEN or not step.automatic_check:
+            return "done"
+        if application.status != ApplicationStatus.IN_REVIEW:
+            # Waiting for the citizen: the check runs again when the correction comes.
+            return "waiting"
+        result = check_run(step.automatic_check, application.answers)
+        event_record(application=application, kind=EventKind.CHECK_DONE, department=step.department, note=result.reason)
+        # The check has spoken: from now on the step is an ordinary one. Handed over, it
+        # appears in the department queue for a person to decide.
+        step.automatic_check = ""
+        step.save(update_fields=["automatic_check"])
+        if result.outcome == APPROVE:
+            step_approve(application=application, step=step, user=None, reason=result.reason)
+        elif result.outcome == REJECT:
+            step_reject(application=application, step=step, user=None, reason=result.reason)
+        return result.outcome

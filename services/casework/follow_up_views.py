@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from services.applications import ratings
+from services.casework import ratings, selectors
 from services.core.errors import PortalError
 from services.core.views import or_404, staff_required
 
@@ -18,7 +18,7 @@ FOLLOW_UP_LIST_LIMIT = 200
 def _decorated(follow_ups, today=None) -> list:
     today = today or timezone.localdate()
     for follow_up in follow_ups:
-        follow_up.overdue = ratings.follow_up_is_overdue(follow_up, today)
+        follow_up.overdue = selectors.follow_up_is_overdue(follow_up, today)
         follow_up.score_label = ratings.score_label(follow_up.rating.score)
         follow_up.tag_labels = ratings.tag_labels(follow_up.rating.tags)
     return follow_ups
@@ -26,7 +26,7 @@ def _decorated(follow_ups, today=None) -> list:
 
 @staff_required
 def follow_up_list(request):
-    follow_ups = list(ratings.follow_up_list_for_staff(user=request.user)[: FOLLOW_UP_LIST_LIMIT + 1])
+    follow_ups = list(selectors.follow_up_list_for_staff(user=request.user)[: FOLLOW_UP_LIST_LIMIT + 1])
     more = len(follow_ups) > FOLLOW_UP_LIST_LIMIT
     return render(
         request,
@@ -36,7 +36,7 @@ def follow_up_list(request):
 
 
 def _detail(request, pk: int, *, template: str = "casework/follow_up_detail.html", status: int = 200, **extra):
-    follow_up = or_404(ratings.follow_up_get_for_staff, user=request.user, pk=pk)
+    follow_up = or_404(selectors.follow_up_get_for_staff, user=request.user, pk=pk)
     _decorated([follow_up])
     return render(request, template, {"follow_up": follow_up, "rating": follow_up.rating, **extra}, status=status)
 

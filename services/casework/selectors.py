@@ -1,3 +1,8 @@
+"""Reads of the case: the staff member's queue and steps, and what the citizen's pages show
+of a running case (its departments now, the open correction, the timeline, the predicted
+date, the rating). Every read for a person goes through a permission-checked function:
+another citizen's case, or another department's step, is "not found"."""
+
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -5,30 +10,109 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from services.accounts.constants import StaffRole
-from services.accounts.models import Membership
-from services.applications.constants import ApplicationStatus
-from services.casework.constants import STEP_ROLES_FOR_STAFF_ROLE, DeadlineState, StepStatus
-from services.casework.models import CaseNote, Step
+from services.accounts.models import Department
+from services.accounts.selectors import (
+    department_colleagues,
+    staff_department_ids,
+    staff_is_department_admin,
+    staff_work_scopes,
+)
+from services.casework.constants import OPEN_STATUSES, ApplicationStatus, DeadlineState, StepStatus
+from services.casework.deadlines import deadline_state
+from services.casework.models import Application, CaseEvent, CaseNote, CorrectionRequest, FollowUp, Rating, Step
+from services.casework.ratings import follow_up_not_found
+from services.catalog.schema import answer_display, schema_field_types, schema_questions
 from services.core.crypto import blind_index
 from services.core.errors import InvalidInput, NotFound
-from services.core.workdays import start_of_day
+from services.core.masking import mask_id_number, mask_mobile
+from services.core.workdays import add_working_days, start_of_day
 
 QUEUE_PAGE_SIZE = 50
+# Answers of these types are masked on staff screens until revealed with a reason.
+MASKS = {"id_number": mask_id_number, "mobile": mask_mobile}
+MASKED_FIELD_TYPES = tuple(MASKS)
+
+
+# The citizen's case ------------------------------------------------------------------
+
+
+def application_list_for_citizen(*, citizen) -> QuerySet[Application]:
+    return Application.objects.filter(citizen=citizen).select_related("service").order_by("-submitted_at", "-pk")
+
+
+def application_get_for_citizen(*, citizen, reference: str) -> Application:
+    """The citizen's own case. Anyone else's is 'not found', never 'forbidden', so that
+    reference numbers reveal nothing."""
+    application = (
+        Application.objects.filter(citizen=citizen, reference=reference)
+        .select_related("service", "service__lead_department")
+        .first()
+    )
+    if application is None or not citizen.is_authenticated:
+        raise NotFound(_("No application with this reference number was found in your account."))
+    return application
+
+
+def application_for_key(*, citizen, key: str | None) -> Application | None:
+    """The case a citizen's earlier request with this idempotency key made, if any."""
+    if not key:
+        return None
+    return Application.objects.filter(citizen=citizen, idempotency_key=key).first()
+
+
+def application_events(*, application: Application) -> QuerySet[CaseEvent]:
+    return CaseEvent.objects.filter(application=application).select_related("department", "actor").order_by("at", "pk")
+
+
+def case_departments_now(*, application: Application) -> list[Department]:
+    """The departments that hold the case now: those with an open step."""
+    steps = Step.objects.filter(application=application, status=StepStatus.OPEN).select_related("department")
+    return [step.department for step in steps]
+
+
+def case_open_correction(*, application: Application) -> CorrectionRequest | None:
+    """The correction request the citizen has still to answer, if any."""
+    return CorrectionRequest.objects.filter(application=application, resolved_at=None).first()
+
+
+def application_predicted_date(*, application: Application) -> date | None:
+    """When the citizen can expect the decision: the typical time of this service's recent
+    decided cases, counted from submission, never later than the promised date."""
+    if application.status not in OPEN_STATUSES:
+        return None
+    recent = list(
+        Application.objects.filter(
+            service_id=application.service_id,
+            status=ApplicationStatus.APPROVED,
+            processing_working_days__isnull=False,
+        )
+        .order_by("-decided_at")
+        .values_list("processing_working_days", flat=True)[:50]
+    )
+    if len(recent) < 5:
+        return application.due_date
+    typical = sorted(recent)[len(recent) // 2]
+    return min(application.due_date, add_working_days(timezone.localdate(application.submitted_at), typical))
+
+
+def rating_for_application(*, application: Application) -> Rating | None:
+    """The case's rating with its follow-up (None when not rated yet)."""
+    return Rating.objects.filter(application=application).select_related("follow_up", "follow_up__department").first()
+
+
+def follow_up_is_overdue(follow_up: FollowUp, today: date | None = None) -> bool:
+    return follow_up.replied_at is None and follow_up.due_date < (today or timezone.localdate())
+
+
+# The staff member's queue and steps ---------------------------------------------------
 
 
 def steps_visible_to(*, user) -> Q:
     """Steps of the user's departments that the user's role there works on. Nothing for a
     user with no department role: the Q matches no row."""
     condition = Q(pk__in=[])
-    if not (user.is_authenticated and getattr(user, "is_portal_staff", False)):
-        return condition
-    for department_id, role in Membership.objects.filter(user=user, department__isnull=False).values_list(
-        "department_id", "role"
-    ):
-        step_roles = STEP_ROLES_FOR_STAFF_ROLE.get(role)
-        if step_roles:
-            condition |= Q(department_id=department_id, role__in=step_roles)
+    for department_id, step_roles in staff_work_scopes(user=user):
+        condition |= Q(department_id=department_id, role__in=step_roles)
     return condition
 
 
@@ -107,23 +191,14 @@ def step_queue(
     return steps[:limit], next_cursor
 
 
-def staff_is_department_admin(*, user, department_id: int) -> bool:
-    return Membership.objects.filter(user=user, department_id=department_id, role=StaffRole.DEPARTMENT_ADMIN).exists()
-
-
-def department_colleagues_for(*, step: Step) -> list:
-    """Staff of the step's department whose role works on such steps: who it may be assigned to."""
-    roles = [staff for staff, step_roles in STEP_ROLES_FOR_STAFF_ROLE.items() if step.role in step_roles]
-    memberships = (
-        Membership.objects.filter(department_id=step.department_id, role__in=roles)
-        .select_related("user")
-        .order_by("user__username")
-    )
-    return list({m.user_id: m.user for m in memberships}.values())
-
-
-def case_notes(*, application_id: int) -> QuerySet[CaseNote]:
-    return CaseNote.objects.filter(application_id=application_id).select_related("author").order_by("created_at", "pk")
+def steps_with_deadline_state(steps: list[Step]) -> list[Step]:
+    """Each step with its `deadline_state` for display (the case's clock may be stopped)."""
+    today = timezone.localdate()
+    for step in steps:
+        step.deadline_state = deadline_state(
+            step=step, today=today, paused=step.application.status == ApplicationStatus.CORRECTION
+        )
+    return steps
 
 
 def step_get_for_staff(*, user, pk: int) -> Step:
@@ -144,3 +219,70 @@ def step_get_for_staff(*, user, pk: int) -> Step:
     if step is None:
         raise NotFound(_("This step does not exist or is not in your department's queue."))
     return step
+
+
+def step_is_administered_by(*, step: Step, user) -> bool:
+    """Whether the user administers the step's department (and so may assign it)."""
+    return staff_is_department_admin(user=user, department_id=step.department_id)
+
+
+def step_colleagues(*, step: Step) -> list:
+    """Staff of the step's department whose role works on such steps: who it may be assigned to."""
+    return department_colleagues(department_id=step.department_id, step_role=step.role)
+
+
+def staff_step_in_case(*, user, application_id: int) -> Step | None:
+    """A step of the case in one of the user's departments: what lets staff open the case's
+    files (and what the data-access log names). None when their departments have none."""
+    return (
+        Step.objects.filter(application_id=application_id, department_id__in=staff_department_ids(user=user))
+        .select_related("department")
+        .first()
+    )
+
+
+def case_notes(*, application_id: int) -> QuerySet[CaseNote]:
+    return CaseNote.objects.filter(application_id=application_id).select_related("author").order_by("created_at", "pk")
+
+
+def case_answers_for_staff(*, application: Application, revealed: dict | None = None) -> list:
+    """The answers by question group, with resident ID and mobile numbers masked: staff
+    screens never show them in full unless revealed, with a reason, for one response."""
+    schema = application.service.form_schema
+    types = schema_field_types(schema)
+    revealed = revealed or {}
+    result = []
+    for title, fields in schema_questions(schema):
+        rows = []
+        for name, label in fields:
+            if name not in application.answers:
+                continue
+            value = answer_display(schema, name, application.answers[name])
+            masked = types[name] in MASKS
+            if masked and name not in revealed:
+                value = MASKS[types[name]](value)
+            rows.append({"name": name, "label": label, "value": value, "masked": masked and name not in revealed})
+        result.append((title, rows))
+    return result
+
+
+# Follow-ups of bad ratings, for staff ---------------------------------------------------
+
+
+def _follow_ups_for_staff(user) -> QuerySet[FollowUp]:
+    return FollowUp.objects.filter(department_id__in=staff_department_ids(user=user)).select_related(
+        "rating", "rating__application", "rating__application__service", "department", "replied_by"
+    )
+
+
+def follow_up_list_for_staff(*, user) -> QuerySet[FollowUp]:
+    """The open follow-ups of the user's departments, the oldest due first."""
+    return _follow_ups_for_staff(user).filter(replied_at__isnull=True).order_by("due_date", "pk")
+
+
+def follow_up_get_for_staff(*, user, pk: int) -> FollowUp:
+    """A follow-up of the user's own departments, open or answered; any other is 'not found'."""
+    follow_up = _follow_ups_for_staff(user).filter(pk=pk).first()
+    if follow_up is None:
+        raise follow_up_not_found()
+    return follow_up

@@ -1,7 +1,13 @@
+"""Celery tasks of the case: each takes ids, calls one idempotent action, and marks its
+outbox message done."""
+
 from celery import shared_task
 from django.db import OperationalError
 
-from services.casework import actions
+from services.casework.checks import step_check_run
+from services.casework.deadlines import steps_escalate_overdue
+from services.casework.licences import case_licence_issue
+from services.casework.routing import case_route
 from services.core.outbox import outbox_mark_done
 
 
@@ -14,7 +20,7 @@ from services.core.outbox import outbox_mark_done
     ignore_result=True,
 )
 def route_case(application_id: int, outbox_id: int | None = None) -> str:
-    result = actions.case_route(application_id=application_id)
+    result = case_route(application_id=application_id)
     outbox_mark_done(outbox_id=outbox_id)
     return result
 
@@ -29,11 +35,26 @@ def route_case(application_id: int, outbox_id: int | None = None) -> str:
 )
 def run_check(step_id: int, outbox_id: int | None = None) -> str:
     """Runs on the queue of the step's department (the outbox names it)."""
-    result = actions.step_check_run(step_id=step_id)
+    result = step_check_run(step_id=step_id)
     outbox_mark_done(outbox_id=outbox_id)
     return result
 
 
+@shared_task(
+    name="casework.issue_licence",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=8,
+    ignore_result=True,
+)
+def issue_licence(application_id: int, outbox_id: int | None = None) -> str:
+    """Runs on the issuing department's queue (the outbox names it)."""
+    document = case_licence_issue(application_id=application_id)
+    outbox_mark_done(outbox_id=outbox_id)
+    return document.number if document else "nothing to issue"
+
+
 @shared_task(name="casework.escalate_overdue", acks_late=True, ignore_result=True)
 def escalate_overdue() -> int:
-    return actions.steps_escalate_overdue()
+    return steps_escalate_overdue()

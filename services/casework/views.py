@@ -1,32 +1,17 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from services.applications.constants import ApplicationStatus
-from services.applications.selectors import application_events, application_materials
-from services.applications.timeline import timeline_entries
-from services.casework import actions, selectors
+from services.casework import claims, decisions, notes, personal_data, selectors
 from services.casework.constants import Decision
 from services.casework.forms import IdNumberSearchForm, QueueFilterForm
-from services.catalog.schema import answer_display, schema_field_types, schema_questions
+from services.casework.timeline import timeline_entries
 from services.core.errors import InvalidInput, PortalError
-from services.core.masking import mask_id_number, mask_mobile
 from services.core.views import or_404, staff_required
-
-MASKS = {"id_number": mask_id_number, "mobile": mask_mobile}
-
-
-def _with_deadlines(steps) -> list:
-    today = timezone.localdate()
-    for step in steps:
-        step.deadline_state = actions.deadline_state(
-            step=step, today=today, paused=step.application.status == ApplicationStatus.CORRECTION
-        )
-    return steps
+from services.records.uploads import case_materials
 
 
 @staff_required
@@ -36,7 +21,9 @@ def workbench(request):
     steps, next_cursor, error = [], "", None
     if id_form.is_bound:
         if id_form.is_valid():
-            steps = actions.steps_find_by_id_number(user=request.user, id_number=id_form.cleaned_data["id_number"])
+            steps = personal_data.steps_find_by_id_number(
+                user=request.user, id_number=id_form.cleaned_data["id_number"]
+            )
         else:
             error = _("Check the ID number.")
     elif form.is_bound and not form.is_valid():
@@ -56,7 +43,7 @@ def workbench(request):
     context = {
         "form": form,
         "id_form": id_form,
-        "steps": _with_deadlines(steps),
+        "steps": selectors.steps_with_deadline_state(steps),
         "next_query": next_query,
         "error": error,
         "current_query": request.GET.urlencode(),
@@ -80,7 +67,7 @@ def steps_claim(request):
     if not ids:
         messages.warning(request, _("Choose the steps to claim first."))
     else:
-        claimed, refused = actions.steps_claim_bulk(step_ids=ids, user=request.user)
+        claimed, refused = claims.steps_claim_bulk(step_ids=ids, user=request.user)
         if claimed:
             messages.success(request, _("You claimed %(count)d step(s).") % {"count": len(claimed)})
         for message in dict.fromkeys(refused.values()):
@@ -88,41 +75,20 @@ def steps_claim(request):
     return redirect(_safe_next(request, reverse("casework:workbench")))
 
 
-def _answers_for_staff(application, revealed: dict | None = None) -> list:
-    """Answers with personal identifiers masked: staff screens never show them in full
-    unless revealed, with a reason, for this one response."""
-    schema = application.service.form_schema
-    types = schema_field_types(schema)
-    revealed = revealed or {}
-    result = []
-    for title, fields in schema_questions(schema):
-        rows = []
-        for name, label in fields:
-            if name not in application.answers:
-                continue
-            value = answer_display(schema, name, application.answers[name])
-            masked = types[name] in MASKS
-            if masked and name not in revealed:
-                value = MASKS[types[name]](value)
-            rows.append({"name": name, "label": label, "value": value, "masked": masked and name not in revealed})
-        result.append((title, rows))
-    return result
-
-
 def _step_context(request, step, **extra) -> dict:
     application = step.application
-    _with_deadlines([step])
+    selectors.steps_with_deadline_state([step])
     return {
         "step": step,
         "application": application,
-        "answers": _answers_for_staff(application, extra.pop("revealed", None)),
-        "timeline": timeline_entries(application_events(application=application), for_staff=True),
+        "answers": selectors.case_answers_for_staff(application=application, revealed=extra.pop("revealed", None)),
+        "timeline": timeline_entries(selectors.application_events(application=application), for_staff=True),
         "notes": selectors.case_notes(application_id=application.pk),
         "decisions": Decision,
-        "is_admin": selectors.staff_is_department_admin(user=request.user, department_id=step.department_id),
-        "colleagues": selectors.department_colleagues_for(step=step),
-        "open_correction": application.corrections.filter(resolved_at=None).first(),
-        "materials": application_materials(application=application),
+        "is_admin": selectors.step_is_administered_by(step=step, user=request.user),
+        "colleagues": selectors.step_colleagues(step=step),
+        "open_correction": selectors.case_open_correction(application=application),
+        "materials": case_materials(application=application),
         "fetches": list(application.fetches.select_related("registry__department")),
         **extra,
     }
@@ -136,7 +102,7 @@ def _step_page(request, pk: int, *, template: str = "casework/step_detail.html",
 @staff_required
 def step_detail(request, pk: int):
     step = or_404(selectors.step_get_for_staff, user=request.user, pk=pk)
-    actions.case_opened(step=step, user=request.user)
+    personal_data.case_access_record(step=step, user=request.user)
     return render(request, "casework/step_detail.html", _step_context(request, step))
 
 
@@ -159,7 +125,7 @@ def step_decide(request, pk: int):
     step = or_404(selectors.step_get_for_staff, user=request.user, pk=pk)
     items = [line for line in request.POST.get("items", "").splitlines() if line.strip()]
     try:
-        actions.step_decide(
+        decisions.step_decide(
             step_id=step.pk,
             user=request.user,
             decision=request.POST.get("decision", ""),
@@ -183,7 +149,7 @@ def step_decide(request, pk: int):
 def step_claim(request, pk: int):
     or_404(selectors.step_get_for_staff, user=request.user, pk=pk)
     try:
-        actions.step_claim(step_id=pk, user=request.user)
+        claims.step_claim(step_id=pk, user=request.user)
     except PortalError as exc:
         return _after_post(request, pk, fragment="casework/_decision.html", error=exc)
     return _after_post(request, pk, fragment="casework/_decision.html")
@@ -194,7 +160,7 @@ def step_claim(request, pk: int):
 def step_note(request, pk: int):
     or_404(selectors.step_get_for_staff, user=request.user, pk=pk)
     try:
-        actions.case_note_add(step_id=pk, user=request.user, text_=request.POST.get("text", ""))
+        notes.case_note_add(step_id=pk, user=request.user, text_=request.POST.get("text", ""))
     except PortalError as exc:
         return _after_post(request, pk, fragment="casework/_notes.html", error=exc)
     return _after_post(request, pk, fragment="casework/_notes.html")
@@ -204,12 +170,12 @@ def step_note(request, pk: int):
 @require_POST
 def step_assign(request, pk: int):
     step = or_404(selectors.step_get_for_staff, user=request.user, pk=pk)
-    colleagues = {str(u.pk): u for u in selectors.department_colleagues_for(step=step)}
+    colleagues = {str(u.pk): u for u in selectors.step_colleagues(step=step)}
     try:
         to = colleagues.get(request.POST.get("assignee", ""))
         if to is None:
             raise PortalError(_("Choose a colleague of this department."), code="not_eligible")
-        actions.step_assign(step_id=pk, by=request.user, to=to)
+        claims.step_assign(step_id=pk, by=request.user, to=to)
     except PortalError as exc:
         return _after_post(request, pk, fragment="casework/_decision.html", error=exc)
     return _after_post(request, pk, fragment="casework/_decision.html")
@@ -221,7 +187,7 @@ def step_reveal(request, pk: int):
     or_404(selectors.step_get_for_staff, user=request.user, pk=pk)
     field = request.POST.get("field", "")
     try:
-        value = actions.case_data_reveal(
+        value = personal_data.case_data_reveal(
             step_id=pk, user=request.user, field=field, reason=request.POST.get("reason", "")
         )
     except PortalError as exc:

@@ -5,5 +5,4 @@ from services.catalog import views
 app_name = "catalog"
 urlpatterns = [
     path("", views.service_list, name="list"),
-    path("<slug:code>/", views.service_guide, name="guide"),
 ]

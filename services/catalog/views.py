@@ -3,7 +3,6 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from services.catalog import selectors
-from services.core.views import or_404
 
 
 class SearchForm(forms.Form):
@@ -32,35 +31,3 @@ def service_list(request):
     if request.htmx and request.htmx.target == "results":
         return render(request, "catalog/_results.html", context)
     return render(request, "catalog/service_list.html", context)
-
-
-def service_guide(request, code: str):
-    service = or_404(selectors.service_get_published, code=code)
-    workflow = selectors.service_active_workflow(service=service)
-    return render(
-        request,
-        "catalog/service_guide.html",
-        {
-            "service": service,
-            "workflow": workflow,
-            "departments": selectors.workflow_departments(workflow=workflow),
-            "materials": _materials_for(request.user, service),
-            "data_requirements": list(service.data_requirements.select_related("registry__department")),
-        },
-    )
-
-
-def _materials_for(user, service) -> list[dict]:
-    """Each material, and for a signed-in citizen whether their wallet already meets it (一次告知)."""
-    from services.records.selectors import wallet_valid_document
-
-    citizen = user if user.is_authenticated and getattr(user, "is_citizen", False) else None
-    rows = []
-    for material in service.materials.all():
-        held = (
-            wallet_valid_document(citizen=citizen, document_type_id=material.document_type_id)
-            if citizen and material.document_type_id
-            else None
-        )
-        rows.append({"material": material, "held": held})
-    return rows

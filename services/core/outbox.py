@@ -5,6 +5,7 @@ import contextlib
 import logging
 from datetime import timedelta
 
+from celery import current_app
 from celery.exceptions import Retry
 from django.conf import settings
 from django.db import transaction
@@ -28,8 +29,8 @@ def outbox_enqueue(*, task_name: str, kwargs: dict, department_code: str | None 
 
 def outbox_publish(*, message_ids: list[int]) -> int:
     """Send the given messages to the broker. A broker that is down leaves them for the sweep."""
-    from portal.celery import app
-
+    # The project's Celery app (portal.celery makes itself the current one when Django starts).
+    app = current_app
     published = 0
     for message in OutboxMessage.objects.filter(pk__in=message_ids, done_at__isnull=True):
         OutboxMessage.objects.filter(pk=message.pk).update(

@@ -1,5 +1,6 @@
 """Writes of the records context: the data-access log, consented fetches from department
-registries, and the verified attributes they produce."""
+registries and the verified attributes they produce, and the evidence a case used. (Uploads
+are in `uploads`, e-licences in `licences`.)"""
 
 import json
 import logging
@@ -15,7 +16,7 @@ from services.core.errors import PortalError
 from services.core.outbox import outbox_enqueue
 from services.core.validators import normalize_id_number, validate_id_number
 from services.records.connectors import ConnectorError, ConnectorInvalid, connector_for
-from services.records.models import DataAccess, DataRequirement, Fetch, FetchStatus, VerifiedAttribute
+from services.records.models import DataAccess, DataRequirement, Evidence, Fetch, FetchStatus, VerifiedAttribute
 
 logger = logging.getLogger(__name__)
 
@@ -85,8 +86,9 @@ def identity_verify(*, citizen, id_number: str) -> None:
 
 
 def fetches_consent(*, citizen, draft, id_number: str, requirement_ids: list[int]) -> list[Fetch]:
-    """The citizen agreed that these registries be asked, for the purposes shown: each fetch
-    runs on the registry department's own queue once this transaction commits."""
+    """The citizen agreed that these registries be asked, for the purposes shown, while
+    filling `draft`: each fetch runs on the registry department's own queue once the
+    transaction commits."""
     from django.core.exceptions import ValidationError
 
     try:
@@ -119,8 +121,25 @@ def fetches_consent(*, citizen, draft, id_number: str, requirement_ids: list[int
                 department_code=requirement.registry.department.code,
             )
             fetches.append(fetch)
-        type(draft).objects.filter(pk=draft.pk).update(data_consent="given")
     return fetches
+
+
+def fetches_move_to_case(*, draft, application) -> int:
+    """The draft was submitted: staff see what was fetched for the case, and what failed."""
+    return Fetch.objects.filter(draft=draft).update(application=application)
+
+
+def evidence_record(*, application, rows: list[dict]) -> None:
+    """Remember which wallet documents met which materials (`rows` as `uploads.draft_materials`
+    gives them): the departments see them, the citizen's data log shows their use."""
+    Evidence.objects.bulk_create(
+        [
+            Evidence(application=application, material=row["material"], document=row["from_wallet"])
+            for row in rows
+            if row["from_wallet"] is not None
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def fetch_run(*, fetch_id: int) -> str:
@@ -176,21 +195,6 @@ def _fetch_finish(fetch: Fetch, status: str, error: str) -> str:
     fetch.finished_at = timezone.now()
     fetch.save(update_fields=["status", "error", "finished_at", "attempts"])
     return status
-
-
-def attributes_current(*, citizen) -> dict[str, VerifiedAttribute]:
-    """The citizen's verified attributes in force: the newest of each name, values decrypted
-    into `plain`."""
-    current = {}
-    for attribute in (
-        VerifiedAttribute.objects.filter(citizen=citizen)
-        .select_related("registry__department")
-        .order_by("name", "-verified_at", "-pk")
-    ):
-        if attribute.name not in current:
-            attribute.plain = decrypt(attribute.value)
-            current[attribute.name] = attribute
-    return current
 
 
 def attribute_dispute(*, citizen, attribute_id: int, note: str) -> VerifiedAttribute:

@@ -1,6 +1,7 @@
-"""E-licences (电子证照): issued when a case of an issuing service is approved, by the issuing
-department's worker; a PDF in Chinese with a verification code and its QR code, placed in the
-citizen's wallet; verified by anyone on a public page that shows only the minimum.
+"""E-licences (电子证照): issued when a case of an issuing service is approved (casework asks,
+on the issuing department's worker, with the facts of the case); a PDF in Chinese with a
+verification code and its QR code, placed in the citizen's wallet; verified by anyone on a
+public page that shows only the minimum.
 
 A verification code is 16 random characters and 4 of a keyed signature over them, so a code
 that was typed wrong or made up is refused before the database is asked.
@@ -18,8 +19,6 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from services.applications.constants import ApplicationStatus
-from services.applications.models import Application
 from services.core.masking import mask_name
 from services.notifications.actions import notify
 from services.notifications.constants import NotificationKind
@@ -85,59 +84,52 @@ def licence_public_facts(document: WalletDocument) -> dict:
     }
 
 
-def licence_issue(*, application_id: int) -> WalletDocument | None:
-    """Issue the e-licence of an approved case, once. A repeated message finds it done."""
+def licence_issue(
+    *, application_id: int, reference: str, citizen, document_type, issuer, holder_name: str
+) -> WalletDocument:
+    """Issue the e-licence of an approved case, once: a repeated request finds it issued. The
+    caller holds the case locked and passes its facts: the licence number is the type's code
+    and the case's reference."""
+    existing = WalletDocument.objects.filter(application_id=application_id).first()
+    if existing:
+        return existing
+    previous = (
+        WalletDocument.objects.select_for_update()
+        .filter(citizen=citizen, document_type=document_type)
+        .order_by("-version")
+        .first()
+    )
+    today = timezone.localdate()
+    valid_until = (
+        date(today.year + document_type.validity_years, today.month, min(today.day, 28))
+        if document_type.validity_years
+        else None
+    )
+    document = WalletDocument(
+        citizen=citizen,
+        document_type=document_type,
+        number=f"{document_type.code.upper()}-{reference}",
+        holder_name=holder_name,
+        issuer=issuer,
+        issued_on=today,
+        valid_until=valid_until,
+        version=(previous.version + 1) if previous else 1,
+        source=DocumentSource.ISSUED,
+        application_id=application_id,
+        verification_code=code_make(),
+    )
     with transaction.atomic():
-        application = (
-            Application.objects.select_for_update(of=("self",))
-            .select_related("service__issues__issuer", "service__lead_department", "citizen")
-            .filter(pk=application_id)
-            .first()
-        )
-        if application is None or application.status != ApplicationStatus.COMPLETED:
-            return None
-        document_type = application.service.issues
-        if document_type is None:
-            return None
-        existing = WalletDocument.objects.filter(application=application).first()
-        if existing:
-            return existing
-        previous = (
-            WalletDocument.objects.select_for_update()
-            .filter(citizen=application.citizen, document_type=document_type)
-            .order_by("-version")
-            .first()
-        )
-        today = timezone.localdate()
-        valid_until = (
-            date(today.year + document_type.validity_years, today.month, min(today.day, 28))
-            if document_type.validity_years
-            else None
-        )
-        document = WalletDocument(
-            citizen=application.citizen,
-            document_type=document_type,
-            number=f"{document_type.code.upper()}-{application.reference}",
-            holder_name=application.answers.get("applicant_name") or application.citizen.full_name,
-            issuer=document_type.issuer or application.service.lead_department,
-            issued_on=today,
-            valid_until=valid_until,
-            version=(previous.version + 1) if previous else 1,
-            source=DocumentSource.ISSUED,
-            application=application,
-            verification_code=code_make(),
-        )
         document.file.save(f"{document.number}.pdf", ContentFile(licence_pdf(document)), save=False)
         document.save()
         if previous and previous.status == DocumentStatus.VALID:
             WalletDocument.objects.filter(pk=previous.pk).update(status=DocumentStatus.SUPERSEDED)
         notify(
-            recipients=[application.citizen],
+            recipients=[citizen],
             kind=NotificationKind.LICENCE_ISSUED,
-            params={"reference": application.reference, "number": document.number},
+            params={"reference": reference, "number": document.number},
             link=reverse("records:wallet"),
         )
-        return document
+    return document
 
 
 def licence_revoke(*, document: WalletDocument) -> None:

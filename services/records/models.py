@@ -75,7 +75,7 @@ class WalletDocument(models.Model):
     status = models.CharField(max_length=12, choices=DocumentStatus.choices, default=DocumentStatus.VALID)
     source = models.CharField(max_length=10, choices=DocumentSource.choices)
     application = models.OneToOneField(
-        "applications.Application", on_delete=models.PROTECT, null=True, blank=True, related_name="licence"
+        "casework.Application", on_delete=models.PROTECT, null=True, blank=True, related_name="licence"
     )
     verification_code = models.CharField(max_length=40, unique=True, null=True, blank=True)
     file = models.FileField(upload_to=document_file_path, blank=True)
@@ -95,7 +95,7 @@ class WalletDocument(models.Model):
 class Evidence(models.Model):
     """A wallet document that met a material of an application: submitted once, used again."""
 
-    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="evidence")
+    application = models.ForeignKey("casework.Application", on_delete=models.PROTECT, related_name="evidence")
     material = models.ForeignKey("catalog.Material", on_delete=models.PROTECT, related_name="+")
     document = models.ForeignKey(WalletDocument, on_delete=models.PROTECT, related_name="uses")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -107,6 +107,43 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id}/{self.material_id} ← {self.document_id}"
+
+
+def upload_path(instance, filename: str) -> str:
+    """Private storage, outside static files, under a name that tells nothing."""
+    import uuid
+
+    return f"uploads/{instance.owner_id}/{uuid.uuid4().hex}"
+
+
+class Upload(models.Model):
+    """A file a citizen gave for one material: first on a draft, then on the case. Kept in
+    private storage (`MEDIA_ROOT/uploads/`), served only as a download to its owner and to
+    the staff of the departments handling its case."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="uploads")
+    draft = models.ForeignKey(
+        "applications.Draft", on_delete=models.SET_NULL, null=True, blank=True, related_name="uploads"
+    )
+    application = models.ForeignKey(
+        "casework.Application", on_delete=models.PROTECT, null=True, blank=True, related_name="uploads"
+    )
+    material = models.ForeignKey("catalog.Material", on_delete=models.PROTECT, related_name="uploads")
+    file = models.FileField(upload_to=upload_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "applications_upload"
+        ordering = ["created_at", "pk"]
+        verbose_name = _("uploaded file")
+        verbose_name_plural = _("uploaded files")
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class RegistryKind(models.TextChoices):
@@ -192,7 +229,7 @@ class Fetch(models.Model):
     )
     # Set when the draft is submitted: staff see what was fetched for the case, and what failed.
     application = models.ForeignKey(
-        "applications.Application", on_delete=models.PROTECT, null=True, blank=True, related_name="fetches"
+        "casework.Application", on_delete=models.PROTECT, null=True, blank=True, related_name="fetches"
     )
     service = models.ForeignKey("catalog.Service", on_delete=models.PROTECT, related_name="+")
     registry = models.ForeignKey(Registry, on_delete=models.PROTECT, related_name="fetches")

@@ -1,6 +1,7 @@
 from django.db.models import QuerySet
 
-from services.records.models import DataAccess
+from services.core.crypto import decrypt
+from services.records.models import DataAccess, VerifiedAttribute
 
 
 def data_access_for_citizen(*, citizen) -> QuerySet[DataAccess]:
@@ -50,3 +51,18 @@ def fetch_list_for_draft(*, draft) -> list:
     from services.records.models import Fetch
 
     return list(Fetch.objects.filter(draft=draft).select_related("registry__department").order_by("pk"))
+
+
+def attributes_current(*, citizen) -> dict[str, VerifiedAttribute]:
+    """The citizen's verified attributes in force: the newest of each name, values decrypted
+    into `plain`."""
+    current = {}
+    for attribute in (
+        VerifiedAttribute.objects.filter(citizen=citizen)
+        .select_related("registry__department")
+        .order_by("name", "-verified_at", "-pk")
+    ):
+        if attribute.name not in current:
+            attribute.plain = decrypt(attribute.value)
+            current[attribute.name] = attribute
+    return current

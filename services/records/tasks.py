@@ -1,23 +1,6 @@
 from celery import shared_task
-from django.db import OperationalError
 
 from services.core.outbox import outbox_mark_done
-from services.records import licences
-
-
-@shared_task(
-    name="records.issue_licence",
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=8,
-    ignore_result=True,
-)
-def issue_licence(application_id: int, outbox_id: int | None = None) -> str:
-    """Runs on the issuing department's queue (the outbox names it)."""
-    document = licences.licence_issue(application_id=application_id)
-    outbox_mark_done(outbox_id=outbox_id)
-    return document.number if document else "nothing to issue"
 
 
 @shared_task(

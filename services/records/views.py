@@ -4,8 +4,10 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from services.core.errors import PortalError
 from services.core.views import citizen_required, staff_required
 from services.records import licences, selectors
+from services.records.actions import attribute_dispute
 
 PAGE = 50
 
@@ -86,9 +88,6 @@ def verify_code(request, code: str):
 @citizen_required
 def my_data(request):
     """My verified data: each value, the department it came from, when; report an error."""
-    from services.core.errors import PortalError
-    from services.records.actions import attribute_dispute, attributes_current
-
     error = None
     if request.method == "POST":
         try:
@@ -101,7 +100,7 @@ def my_data(request):
             error = getattr(exc, "message", str(exc))
         else:
             return redirect("records:my-data")
-    attributes = sorted(attributes_current(citizen=request.user).values(), key=lambda a: a.name)
+    attributes = sorted(selectors.attributes_current(citizen=request.user).values(), key=lambda a: a.name)
     return render(
         request, "records/my_data.html", {"attributes": attributes, "error": error}, status=400 if error else 200
     )

@@ -22,11 +22,11 @@ from datetime import date
 
 import time_machine
 
-from services.applications import ratings
-from services.applications.models import Application, Upload
-from services.casework import actions
+from services.casework import citizen as case_citizen
+from services.casework import ratings
+from services.casework.models import Application
 from services.catalog.models import DocumentType, Material
-from services.records.models import DocumentSource, Evidence, WalletDocument
+from services.records.models import DocumentSource, Evidence, Upload, WalletDocument
 from tests.casework.helpers import decide, open_steps, reviewer_of, submit
 from tests.factories import CitizenFactory, make_service
 
@@ -69,7 +69,9 @@ def build(capture) -> History:
         cases["P2"] = submit(citizen, permit, capture)
         decide(step_of(cases["P2"]), "correction", capture, user=reviewers["psb"], items=["请补充材料"])
     with at("2026-11-05", "16:00"):
-        actions.case_correction_submit(application_id=cases["P2"].pk, citizen=citizen, answers={}, comment="已补正")
+        case_citizen.case_correction_submit(
+            application_id=cases["P2"].pk, citizen=citizen, answers={}, comment="已补正"
+        )
     with at("2026-11-06"):
         decide(step_of(cases["P2"]), "approve", capture, user=reviewers["psb"])
     with at("2026-11-13"):

@@ -160,11 +160,14 @@ def test_beat_rebuilds_the_last_three_months(history):
 def test_steps_closed_before_the_statistics_get_their_working_days_by_migration(history):
     from importlib import import_module
 
-    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
 
     from services.casework.models import Step
 
     migration = import_module("services.casework.migrations.0004_step_working_days")
+    # The models as they were when the migration ran (the tables are the same today).
+    apps = MigrationLoader(connection).project_state(("casework", "0004_step_working_days")).apps
     expected = dict(Step.objects.values_list("pk", "working_days"))
     Step.objects.update(working_days=None)
     migration.closed_steps_count_their_working_days(apps, None)

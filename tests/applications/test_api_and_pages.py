@@ -11,10 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
-from services.applications.actions import event_record
-from services.applications.constants import ApplicationStatus, EventKind
-from services.applications.models import Application
-from services.casework.models import Step
+from services.casework.constants import ApplicationStatus, EventKind
+from services.casework.history import event_record
+from services.casework.models import Application, Step
 from tests.factories import VALID_ANSWERS, CitizenFactory, DepartmentFactory, StaffFactory, make_service
 
 pytestmark = pytest.mark.django_db
@@ -437,7 +436,7 @@ def test_staff_cannot_open_the_citizen_pages(client, service):
 
 
 def _submitted(citizen, on_commit, service_code: str = "birth-registration") -> Application:
-    from services.applications.actions import application_submit
+    from services.casework.submission import application_submit
 
     with on_commit(execute=True):
         application, _created = application_submit(

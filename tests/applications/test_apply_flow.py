@@ -10,13 +10,13 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from services.accounts.constants import StaffRole
-from services.applications import drafts
-from services.applications.constants import ApplicationStatus
-from services.applications.models import Application, Draft, Upload
-from services.casework.models import Step
+from services.applications import actions as application_actions
+from services.applications.models import Draft
+from services.casework.constants import ApplicationStatus
+from services.casework.models import Application, Step
 from services.catalog.models import Material
 from services.notifications.models import Notification
-from services.records.models import DataAccess
+from services.records.models import DataAccess, Upload
 from tests.casework.helpers import reviewer_of
 from tests.factories import SAMPLE_PDF, CitizenFactory, StaffFactory, make_service
 
@@ -278,15 +278,17 @@ def test_drafts_are_reminded_then_deleted_with_their_files(service, citizen, set
     settings.DRAFT_RETENTION_DAYS = 30
     settings.DRAFT_REMINDER_DAYS = 7
     with time_machine.travel("2026-06-01 10:00 +08:00", tick=False):
-        draft = drafts.draft_start(citizen=citizen, service=service)
-        drafts.upload_add(draft=draft, material_id=_id_card(service).pk, file=SimpleUploadedFile("a.pdf", PDF))
+        draft = application_actions.draft_start(citizen=citizen, service=service)
+        application_actions.draft_upload_add(
+            draft=draft, material_id=_id_card(service).pk, file=SimpleUploadedFile("a.pdf", PDF)
+        )
     assert draft.expires_on == date(2026, 7, 1)
-    assert drafts.drafts_sweep(today=date(2026, 6, 20)) == (0, 0)
-    assert drafts.drafts_sweep(today=date(2026, 6, 25)) == (1, 0)
-    assert drafts.drafts_sweep(today=date(2026, 6, 26)) == (0, 0)  # reminded once
+    assert application_actions.drafts_sweep(today=date(2026, 6, 20)) == (0, 0)
+    assert application_actions.drafts_sweep(today=date(2026, 6, 25)) == (1, 0)
+    assert application_actions.drafts_sweep(today=date(2026, 6, 26)) == (0, 0)  # reminded once
     assert Notification.objects.filter(recipient=citizen, kind="draft_expiring").count() == 1
     path = Upload.objects.get().file.path
-    assert drafts.drafts_sweep(today=date(2026, 7, 1)) == (0, 1)
+    assert application_actions.drafts_sweep(today=date(2026, 7, 1)) == (0, 1)
     assert not Draft.objects.exists() and not Upload.objects.exists()
     import os
 
@@ -363,7 +365,7 @@ def test_another_citizen_cannot_withdraw(client, browser, service, django_captur
 
 
 def test_predicted_date_follows_recent_cases_and_never_passes_the_promise(service, citizen):
-    from services.applications.selectors import application_predicted_date
+    from services.casework.selectors import application_predicted_date
 
     with time_machine.travel("2026-11-02 10:00 +08:00", tick=False):
         application = Application.objects.create(

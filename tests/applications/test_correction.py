@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.applications.constants import ApplicationStatus
+from services.casework.constants import ApplicationStatus
 from services.casework.models import Step
 from tests.casework.helpers import decide, open_steps, reviewer_of, submit
 from tests.factories import PASSWORD, CitizenFactory, make_service
@@ -62,7 +62,7 @@ def test_a_good_correction_returns_the_case_to_the_step_that_asked(client, waiti
     (step,) = Step.objects.filter(application=application)
     decide(step, "approve", django_capture_on_commit_callbacks, user=reviewer)
     application.refresh_from_db()
-    assert application.status == ApplicationStatus.COMPLETED
+    assert application.status == ApplicationStatus.APPROVED
 
 
 def test_another_citizen_cannot_answer_the_correction(client, waiting):

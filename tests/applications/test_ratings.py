@@ -13,11 +13,11 @@ from rest_framework.test import APIClient
 
 from services.accounts.constants import StaffRole
 from services.accounts.models import Department
-from services.applications import ratings
-from services.applications.actions import event_record
-from services.applications.constants import ApplicationStatus, EventKind, RatingTag
-from services.applications.models import CaseEvent, FollowUp, Rating
-from services.casework.actions import case_withdraw
+from services.casework import ratings
+from services.casework.citizen import case_withdraw
+from services.casework.constants import ApplicationStatus, EventKind, RatingTag
+from services.casework.history import event_record
+from services.casework.models import CaseEvent, FollowUp, Rating
 from services.catalog.models import Stage
 from services.core.errors import Conflict, InvalidInput, NotFound, PortalError
 from services.notifications.constants import NotificationKind
@@ -75,7 +75,7 @@ def completed(two_stages, citizen, django_capture_on_commit_callbacks):
     application = finish(
         submit(citizen, two_stages, django_capture_on_commit_callbacks), django_capture_on_commit_callbacks
     )
-    assert application.status == ApplicationStatus.COMPLETED
+    assert application.status == ApplicationStatus.APPROVED
     return application
 
 
@@ -252,7 +252,7 @@ def test_a_rejection_in_a_parallel_stage_goes_to_the_department_that_rejected(
     decide(psb_step, "reject", django_capture_on_commit_callbacks, reason="不符合条件")
     application.refresh_from_db()
     assert application.status == ApplicationStatus.REJECTED
-    assert CaseEvent.objects.filter(application=application, kind=EventKind.STEP_CANCELLED).exists()
+    assert CaseEvent.objects.filter(application=application, kind=EventKind.STEP_CLOSED).exists()
     rate(application, citizen, score=2)
     assert FollowUp.objects.get().department.code == "psb"
 
@@ -266,7 +266,7 @@ def test_without_any_decision_the_follow_up_goes_to_the_lead_department(citizen,
         condition={"field": "full_name", "op": "equals", "value": "nobody"}
     )
     application = submit(citizen, service, django_capture_on_commit_callbacks)
-    assert application.status == ApplicationStatus.COMPLETED
+    assert application.status == ApplicationStatus.APPROVED
     rate(application, citizen, score=1)
     assert FollowUp.objects.get().department.code == "gov"
 

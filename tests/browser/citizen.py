@@ -97,7 +97,7 @@ def open_steps(reference: str) -> list:
 
 def decide(reference: str, decision: str, **kwargs) -> None:
     """The first open step of the case decides (its department's demo account)."""
-    from services.casework.actions import step_decide
+    from services.casework.decisions import step_decide
 
     step = open_steps(reference)[0]
     step_decide(step_id=step.pk, user=staff_for(step), decision=decision, **kwargs)
@@ -106,7 +106,7 @@ def decide(reference: str, decision: str, **kwargs) -> None:
 def approve_to_the_end(reference: str) -> None:
     """Every open step approves, stage after stage (routing runs when each decision commits),
     until the case is complete."""
-    from services.applications.models import Application
+    from services.casework.models import Application
 
     for _round in range(10):
         steps = open_steps(reference)

@@ -85,7 +85,7 @@ def new_page(browser, live_server):
 def demo(transactional_db, settings):
     """The demo departments, services and accounts; returns the shared demo password.
     Passwords are hashed fast (30 accounts per test; the live server reads the same settings)."""
-    from services.catalog.demo_data import DEMO_PASSWORD
+    from services.tooling.demo_data import DEMO_PASSWORD
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("seed_demo", stdout=StringIO())

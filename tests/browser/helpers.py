@@ -102,7 +102,7 @@ def submit_case(*, citizen_mobile: str = DEMO_CITIZEN, service_code: str = SERVI
     routing task runs eagerly when the transaction commits, so the first stage is open."""
     from django.contrib.auth import get_user_model
 
-    from services.applications.actions import application_submit
+    from services.casework.submission import application_submit
 
     citizen = get_user_model().objects.get(mobile=citizen_mobile)
     application, _created = application_submit(

@@ -7,12 +7,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import Page, expect
 
-from services.applications import drafts
-from services.applications.actions import application_material_add
-from services.applications.models import Application, Draft, Upload
+from services.applications import actions as application_actions
+from services.applications import selectors as draft_selectors
+from services.applications.models import Draft
+from services.casework.citizen import case_material_add
+from services.casework.models import Application
 from services.catalog.models import Service
 from services.notifications.models import Notification
-from services.records.models import WalletDocument
+from services.records.models import Upload, WalletDocument
 from tests.browser.citizen import ANSWERS, MARRIAGE, OTHER_CITIZEN, RESTAURANT, approve_to_the_end, decide
 from tests.browser.helpers import DEMO_CITIZEN, RESTAURANT_ANSWERS, SAMPLE_PDF, open_from_nav, sign_in, submit_case
 
@@ -30,16 +32,18 @@ def _first_citizens_things() -> dict:
 
     owner = get_user_model().objects.get(mobile=DEMO_CITIZEN)
     marriage = Service.objects.get(code=MARRIAGE)
-    draft = drafts.draft_start(citizen=owner, service=marriage)
-    page, _previous, _next = drafts.page_get(service=marriage, answers={}, key="applicant")
-    drafts.draft_save(draft=draft, page=page, data=ANSWERS[MARRIAGE]["applicant"])
-    draft_file = drafts.upload_add(draft=draft, material_id=marriage.materials.first().pk, file=_pdf("draft-id.pdf"))
+    draft = application_actions.draft_start(citizen=owner, service=marriage)
+    page, _previous, _next = draft_selectors.page_get(service=marriage, answers={}, key="applicant")
+    application_actions.draft_save(draft=draft, page=page, data=ANSWERS[MARRIAGE]["applicant"])
+    draft_file = application_actions.draft_upload_add(
+        draft=draft, material_id=marriage.materials.first().pk, file=_pdf("draft-id.pdf")
+    )
 
     reference = submit_case()
     application = Application.objects.get(reference=reference)
     late = application.service.materials.filter(deferrable_days__isnull=False).first()
-    case_file = application_material_add(
-        application=application, citizen=owner, material_id=late.pk, file=_pdf("food-safety.pdf")
+    case_file = case_material_add(
+        application_id=application.pk, citizen=owner, material_id=late.pk, file=_pdf("food-safety.pdf")
     )
     decide(reference, "correction", items=[{"field": "address", "text": "请补充详细门牌号。"}])
     notification = Notification.objects.get(recipient=owner)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import expect
 
-from services.applications.models import Application, CorrectionRequest, FollowUp, Rating
+from services.casework.models import Application, CorrectionRequest, FollowUp, Rating
 from tests.browser.a11y import AxeCheck
 from tests.browser.citizen import (
     ANSWERS,

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from services.applications import ratings
-from services.applications.models import Application, FollowUp
-from services.casework.actions import case_withdraw
+from services.casework import ratings
+from services.casework.citizen import case_withdraw
+from services.casework.models import Application, FollowUp
 from tests.browser.a11y import WeightMeter, axe_violations, describe_violations
 from tests.browser.citizen import ANSWERS, MARRIAGE, PARTNER_ID_NUMBER, approve_to_the_end, decide, fill
 from tests.browser.citizen import upload_needed_materials as upload_all

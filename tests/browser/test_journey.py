@@ -7,8 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from services.applications.models import Application
-from services.casework.models import Step
+from services.casework.models import Application, Step
 from tests.browser.conftest import REFERENCE_RE
 from tests.browser.helpers import (
     DEMO_CITIZEN,

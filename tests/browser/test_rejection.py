@@ -5,8 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from services.applications.models import Application, CaseEvent
-from services.casework.models import Step
+from services.casework.models import Application, CaseEvent, Step
 from tests.browser.helpers import (
     DEMO_CITIZEN,
     assert_fits_phone,

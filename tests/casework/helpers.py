@@ -1,6 +1,5 @@
 from services.accounts.constants import StaffRole
-from services.applications import actions as application_actions
-from services.casework import actions
+from services.casework import decisions, submission
 from services.casework.models import Step
 from tests.factories import VALID_ANSWERS, StaffFactory
 
@@ -8,7 +7,7 @@ from tests.factories import VALID_ANSWERS, StaffFactory
 def submit(citizen, service, capture, **kwargs):
     """Submit and run what the commit publishes (eager tasks), like the real relay does."""
     with capture(execute=True):
-        application, _created = application_actions.application_submit(
+        application, _created = submission.application_submit(
             citizen=citizen, service_code=service.code, answers=dict(VALID_ANSWERS), **kwargs
         )
     application.refresh_from_db()
@@ -26,7 +25,7 @@ def reviewer_of(department_code: str):
 def decide(step: Step, decision: str, capture, reason: str = "", user=None, items=None):
     user = user or reviewer_of(step.department.code)
     with capture(execute=True):
-        return actions.step_decide(step_id=step.pk, user=user, decision=decision, reason=reason, items=items)
+        return decisions.step_decide(step_id=step.pk, user=user, decision=decision, reason=reason, items=items)
 
 
 def open_steps(application) -> list[Step]:
@@ -42,4 +41,4 @@ def approve_all(application, users: dict, capture) -> None:
         for step in steps:
             role = "clerk" if step.role == "clerk" else "reviewer"
             with capture(execute=True):
-                actions.step_decide(step_id=step.pk, user=users[f"{step.department.code}.{role}"], decision="approve")
+                decisions.step_decide(step_id=step.pk, user=users[f"{step.department.code}.{role}"], decision="approve")

@@ -6,11 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from services.accounts.constants import StaffRole
-from services.applications.actions import application_submit
-from services.applications.constants import ApplicationStatus
-from services.applications.models import Application
-from services.casework.constants import StepStatus
-from services.casework.models import Step
+from services.casework.constants import ApplicationStatus, StepStatus
+from services.casework.models import Application, Step
+from services.casework.submission import application_submit
 from services.catalog.constants import StepRole
 from services.catalog.models import StageStep
 from tests.factories import VALID_ANSWERS, CitizenFactory, DepartmentFactory, StaffFactory, make_service
@@ -256,7 +254,7 @@ def test_reject_with_a_reason_ends_the_case_and_closes_the_parallel_steps(servic
     assert response.json()["reason"] == "户籍信息不符"
     application.refresh_from_db()
     assert application.status == ApplicationStatus.REJECTED
-    assert Step.objects.get(application=application, department__code="social").status == StepStatus.CANCELLED
+    assert Step.objects.get(application=application, department__code="social").status == StepStatus.CLOSED
 
 
 def test_an_unknown_decision_is_a_400(service, reviewer, submit_case, decide):
@@ -298,7 +296,7 @@ def test_deciding_a_step_closed_by_another_departments_rejection_is_a_409(servic
     assert response.status_code == 409
     assert response.json()["code"] == "already_decided"
     social_step.refresh_from_db()
-    assert social_step.status == StepStatus.CANCELLED
+    assert social_step.status == StepStatus.CLOSED
 
 
 def test_deciding_a_step_that_does_not_exist_is_a_404(reviewer, api_client):
@@ -402,7 +400,7 @@ def test_clerk_step_is_decided_by_a_clerk_of_the_department(clerk_service, healt
     assert step.role == StepRole.CLERK
     assert response.status_code == 200
     application.refresh_from_db()
-    assert application.status == ApplicationStatus.COMPLETED
+    assert application.status == ApplicationStatus.APPROVED
 
 
 def test_clerk_step_cannot_be_decided_by_a_reviewer_of_the_department(clerk_service, reviewer, submit_case, decide):

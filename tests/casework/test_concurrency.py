@@ -6,7 +6,7 @@ import time
 import pytest
 from django.db import connections
 
-from services.casework import actions
+from services.casework import decisions
 from services.casework.models import Step
 from services.core.errors import Conflict
 from tests.casework.helpers import open_steps, reviewer_of, submit
@@ -25,20 +25,20 @@ def test_two_reviewers_at_once_give_one_decision_and_one_conflict(
 
     # Hold each decision open a moment after its check, so that without a lock both
     # would see the step still open and both would decide it.
-    original_check = actions._check_may_work_on
+    original_check = decisions.require_may_work_on
 
     def slow_check(**kwargs):
         original_check(**kwargs)
         time.sleep(0.5)
 
-    monkeypatch.setattr(actions, "_check_may_work_on", slow_check)
+    monkeypatch.setattr(decisions, "require_may_work_on", slow_check)
     start = threading.Barrier(2)
     results: dict[str, object] = {}
 
     def decide(name, user, decision, reason):
         start.wait()
         try:
-            results[name] = actions.step_decide(step_id=step.pk, user=user, decision=decision, reason=reason)
+            results[name] = decisions.step_decide(step_id=step.pk, user=user, decision=decision, reason=reason)
         except Exception as exc:
             results[name] = exc
         finally:

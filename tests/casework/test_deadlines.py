@@ -6,10 +6,10 @@ from datetime import date
 import pytest
 import time_machine
 
-from services.applications.constants import ApplicationStatus, EventKind
-from services.applications.models import CaseEvent, CorrectionRequest
-from services.casework import actions
-from services.casework.constants import DeadlineState
+from services.casework import citizen as case_citizen
+from services.casework import claims, deadlines
+from services.casework.constants import ApplicationStatus, DeadlineState, EventKind
+from services.casework.models import CaseEvent, CorrectionRequest, Step
 from services.catalog.models import StageStep
 from services.notifications.models import Notification
 from tests.casework.helpers import decide, open_steps, reviewer_of, submit
@@ -22,7 +22,7 @@ EVE_OF_NATIONAL_DAY = "2026-09-30 12:00 +08:00"
 
 
 def test_five_working_days_from_the_eve_of_national_day():
-    due_soon_on, due_date = actions.step_deadline(start=date(2026, 9, 30), days=5)
+    due_soon_on, due_date = deadlines.step_deadline(start=date(2026, 9, 30), days=5)
     # 1-7 October are the holiday; Saturday 10 October is a make-up workday.
     assert due_date == date(2026, 10, 13)
     assert due_soon_on == date(2026, 10, 12)  # 4 of 5 working days (70% rounded up)
@@ -50,9 +50,9 @@ def test_a_step_opened_on_the_eve_of_national_day_is_due_after_the_holiday(djang
     ],
 )
 def test_deadline_state_follows_the_working_days_used(today, state):
-    step = actions.Step(due_soon_on=date(2026, 10, 12), due_date=date(2026, 10, 13))
-    assert actions.deadline_state(step=step, today=today) == state
-    assert actions.deadline_state(step=step, today=today, paused=True) == DeadlineState.PAUSED
+    step = Step(due_soon_on=date(2026, 10, 12), due_date=date(2026, 10, 13))
+    assert deadlines.deadline_state(step=step, today=today) == state
+    assert deadlines.deadline_state(step=step, today=today, paused=True) == DeadlineState.PAUSED
 
 
 def test_the_clock_stops_while_the_citizen_corrects(django_capture_on_commit_callbacks):
@@ -70,10 +70,12 @@ def test_the_clock_stops_while_the_citizen_corrects(django_capture_on_commit_cal
 
     # While waiting, the step cannot be decided and is never escalated.
     with time_machine.travel("2026-11-20 10:00 +08:00", tick=False):
-        assert actions.steps_escalate_overdue() == 0
+        assert deadlines.steps_escalate_overdue() == 0
     # The citizen answers on Thursday 5 November: 3 working days with the clock stopped.
     with time_machine.travel("2026-11-05 16:00 +08:00", tick=False):
-        actions.case_correction_submit(application_id=application.pk, citizen=citizen, answers={}, comment="已补正")
+        case_citizen.case_correction_submit(
+            application_id=application.pk, citizen=citizen, answers={}, comment="已补正"
+        )
     step.refresh_from_db()
     application.refresh_from_db()
     assert application.status == ApplicationStatus.IN_REVIEW
@@ -97,12 +99,12 @@ def test_escalation_notifies_the_department_admin_and_assignee_once(django_captu
     with time_machine.travel("2026-11-02 10:00 +08:00", tick=False):
         application = submit(CitizenFactory(), service, django_capture_on_commit_callbacks)
         (step,) = open_steps(application)
-        actions.step_claim(step_id=step.pk, user=reviewer)
+        claims.step_claim(step_id=step.pk, user=reviewer)
     with time_machine.travel("2026-11-04 10:00 +08:00", tick=False):  # due today: not overdue yet
-        assert actions.steps_escalate_overdue() == 0
+        assert deadlines.steps_escalate_overdue() == 0
     with time_machine.travel("2026-11-05 10:00 +08:00", tick=False):
-        assert actions.steps_escalate_overdue() == 1
-        assert actions.steps_escalate_overdue() == 0
+        assert deadlines.steps_escalate_overdue() == 1
+        assert deadlines.steps_escalate_overdue() == 0
     recipients = set(Notification.objects.filter(kind="step_overdue").values_list("recipient_id", flat=True))
     assert recipients == {admin.pk, reviewer.pk}
     assert CaseEvent.objects.filter(application=application, kind=EventKind.ESCALATED).count() == 1

@@ -10,10 +10,9 @@ from django.db import connection, connections, transaction
 
 from portal.celery import app as celery_app
 from portal.embedded import _free_port, start_redis
-from services.applications import actions as application_actions
-from services.applications.constants import EventKind
-from services.applications.models import Application, CaseEvent
-from services.casework.models import Step
+from services.casework import submission
+from services.casework.constants import EventKind
+from services.casework.models import Application, CaseEvent, Step
 from services.core import outbox
 from services.core.models import OutboxMessage
 from tests.factories import VALID_ANSWERS, CitizenFactory, make_service
@@ -42,7 +41,7 @@ def restartable_redis(tmp_path):
 
 
 def _submit(service, citizen):
-    application, _ = application_actions.application_submit(
+    application, _ = submission.application_submit(
         citizen=citizen, service_code=service.code, answers=dict(VALID_ANSWERS)
     )
     return application

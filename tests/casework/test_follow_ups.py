@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 
 from services.accounts.constants import StaffRole
 from services.accounts.models import Department
-from services.applications import ratings
-from services.applications.models import FollowUp
+from services.casework import ratings
+from services.casework.models import FollowUp
 from services.catalog.models import Service
 from services.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.notifications.constants import NotificationKind

@@ -1,9 +1,8 @@
 import pytest
 
-from services.applications.constants import ApplicationStatus, EventKind
-from services.applications.models import CaseEvent
-from services.casework import actions
-from services.casework.models import Step
+from services.casework import routing
+from services.casework.constants import ApplicationStatus, EventKind
+from services.casework.models import CaseEvent, Step
 from services.core.errors import Conflict, PortalError
 from services.core.models import OutboxMessage
 from tests.casework.helpers import decide, open_steps, reviewer_of, submit
@@ -28,7 +27,7 @@ def test_sequential_chain_across_three_departments_completes(django_capture_on_c
         assert step.department.code == expected
         decide(step, "approve", django_capture_on_commit_callbacks)
     application.refresh_from_db()
-    assert application.status == ApplicationStatus.COMPLETED
+    assert application.status == ApplicationStatus.APPROVED
     assert application.decided_at is not None
     assert Step.objects.filter(application=application).count() == 3
 
@@ -47,7 +46,7 @@ def test_parallel_stage_waits_for_every_department(django_capture_on_commit_call
 
     decide(parallel[1], "approve", django_capture_on_commit_callbacks)
     application.refresh_from_db()
-    assert application.status == ApplicationStatus.COMPLETED
+    assert application.status == ApplicationStatus.APPROVED
 
 
 def test_rejection_in_a_parallel_stage_ends_the_case_and_closes_the_siblings(django_capture_on_commit_callbacks):
@@ -104,13 +103,13 @@ def test_routing_twice_changes_nothing_twice(django_capture_on_commit_callbacks)
     """A redelivered routing message must not open a stage twice or skip one."""
     service = make_service(stages=[["psb"], ["mca"]])
     application = submit(CitizenFactory(), service, django_capture_on_commit_callbacks)
-    assert actions.case_route(application_id=application.pk) == "waiting"
-    assert actions.case_route(application_id=application.pk) == "waiting"
+    assert routing.case_route(application_id=application.pk) == "waiting"
+    assert routing.case_route(application_id=application.pk) == "waiting"
     assert Step.objects.filter(application=application).count() == 1
     assert CaseEvent.objects.filter(application=application, kind=EventKind.STAGE_STARTED).count() == 1
 
     decide(open_steps(application)[0], "approve", django_capture_on_commit_callbacks)
-    assert actions.case_route(application_id=application.pk) == "waiting"
+    assert routing.case_route(application_id=application.pk) == "waiting"
     assert Step.objects.filter(application=application).count() == 2
 
 
@@ -119,7 +118,7 @@ def test_routing_an_ended_case_does_nothing(django_capture_on_commit_callbacks):
     application = submit(CitizenFactory(), service, django_capture_on_commit_callbacks)
     decide(open_steps(application)[0], "approve", django_capture_on_commit_callbacks)
     events = CaseEvent.objects.filter(application=application).count()
-    assert actions.case_route(application_id=application.pk) == "ended"
+    assert routing.case_route(application_id=application.pk) == "ended"
     assert CaseEvent.objects.filter(application=application).count() == events
 
 
@@ -141,7 +140,7 @@ def test_the_citizen_timeline_tells_the_story_in_order(django_capture_on_commit_
 
 
 def test_history_is_append_only(django_capture_on_commit_callbacks):
-    from services.applications.models import AppendOnlyError
+    from services.casework.models import AppendOnlyError
 
     service = make_service(stages=[["psb"]])
     application = submit(CitizenFactory(), service, django_capture_on_commit_callbacks)

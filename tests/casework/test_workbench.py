@@ -16,11 +16,9 @@ from rest_framework.test import APIClient
 
 from services.accounts.constants import StaffRole
 from services.accounts.models import Department
-from services.applications.constants import ApplicationStatus
-from services.applications.models import CorrectionRequest
-from services.casework import actions, selectors
-from services.casework.constants import StepStatus
-from services.casework.models import CaseNote, Step
+from services.casework import claims, notes, selectors
+from services.casework.constants import ApplicationStatus, StepStatus
+from services.casework.models import CaseNote, CorrectionRequest, Step
 from services.catalog.models import StageStep
 from services.records.models import DataAccess
 from tests.casework.helpers import decide, open_steps, submit
@@ -209,8 +207,8 @@ def test_queue_filters_by_service_code(client, api_client, hukou, reviewer, new_
 
 def test_queue_filters_mine_and_unclaimed(client, api_client, reviewer, colleague, new_step):
     mine, theirs, free = new_step(), new_step(), new_step()
-    actions.step_claim(step_id=mine.pk, user=reviewer)
-    actions.step_claim(step_id=theirs.pk, user=colleague)
+    claims.step_claim(step_id=mine.pk, user=reviewer)
+    claims.step_claim(step_id=theirs.pk, user=colleague)
     client.force_login(reviewer)
     api_client.force_authenticate(reviewer)
 
@@ -534,12 +532,12 @@ def test_workbench_query_count_is_bounded_and_does_not_grow_with_the_queue(
     client, reviewer, colleague, new_step, django_assert_max_num_queries
 ):
     steps = [new_step() for _ in range(3)]
-    actions.step_claim(step_id=steps[0].pk, user=colleague)
+    claims.step_claim(step_id=steps[0].pk, user=colleague)
     client.force_login(reviewer)
     variants = _query_variants(reviewer)
     few = {v: count_queries(client, WORKBENCH + v) for v in variants}
     more = [new_step() for _ in range(27)]
-    actions.step_claim(step_id=more[-1].pk, user=colleague)
+    claims.step_claim(step_id=more[-1].pk, user=colleague)
 
     many = {}
     for variant in variants:
@@ -554,12 +552,12 @@ def test_task_list_query_count_is_bounded_and_does_not_grow_with_the_queue(
     api_client, reviewer, colleague, new_step, django_assert_max_num_queries
 ):
     steps = [new_step() for _ in range(3)]
-    actions.step_claim(step_id=steps[0].pk, user=colleague)
+    claims.step_claim(step_id=steps[0].pk, user=colleague)
     api_client.force_authenticate(reviewer)
     variants = _query_variants(reviewer)
     few = {v: count_queries(api_client, TASKS + v) for v in variants}
     more = [new_step() for _ in range(27)]
-    actions.step_claim(step_id=more[-1].pk, user=colleague)
+    claims.step_claim(step_id=more[-1].pk, user=colleague)
 
     many = {}
     for variant in variants:
@@ -575,7 +573,7 @@ def test_task_list_query_count_is_bounded_and_does_not_grow_with_the_queue(
 
 def test_bulk_claim_page_claims_the_free_steps_and_reports_the_others(client, reviewer, colleague, new_step):
     taken, free, also_free = new_step(), new_step(), new_step()
-    actions.step_claim(step_id=taken.pk, user=colleague)
+    claims.step_claim(step_id=taken.pk, user=colleague)
     client.force_login(reviewer)
 
     response = client.post(
@@ -638,7 +636,7 @@ def test_bulk_claim_page_never_redirects_to_another_site(client, reviewer, new_s
 
 def test_the_queue_offers_the_bulk_claim_form_with_a_local_next(client, reviewer, colleague, new_step):
     free, taken = new_step(), new_step()
-    actions.step_claim(step_id=taken.pk, user=colleague)
+    claims.step_claim(step_id=taken.pk, user=colleague)
     client.force_login(reviewer)
 
     text = client.get(WORKBENCH, {"assignment": "", "service": "passport"}).text
@@ -650,7 +648,7 @@ def test_the_queue_offers_the_bulk_claim_form_with_a_local_next(client, reviewer
 
 def test_bulk_claim_api_returns_what_was_claimed_and_what_was_refused(api_client, reviewer, colleague, new_step):
     taken, free, also_free = new_step(), new_step(), new_step()
-    actions.step_claim(step_id=taken.pk, user=colleague)
+    claims.step_claim(step_id=taken.pk, user=colleague)
     api_client.force_authenticate(reviewer)
 
     response = api_client.post(
@@ -717,7 +715,7 @@ def test_claim_with_htmx_returns_only_the_decision_panel(client, reviewer, new_s
 @pytest.mark.parametrize("htmx", [False, True])
 def test_claiming_a_step_claimed_by_a_colleague_shows_who_has_it(client, reviewer, colleague, new_step, htmx):
     step = new_step()
-    actions.step_claim(step_id=step.pk, user=colleague)
+    claims.step_claim(step_id=step.pk, user=colleague)
     client.force_login(reviewer)
 
     response = client.post(step_url(step, "claim"), **({"HTTP_HX_REQUEST": "true"} if htmx else {}))
@@ -782,7 +780,7 @@ def test_department_admin_assigns_from_the_step_page(client, admin, colleague, n
 
 def test_department_admin_assigns_with_htmx_and_gets_the_decision_panel(client, admin, reviewer, colleague, new_step):
     step = new_step()
-    actions.step_claim(step_id=step.pk, user=reviewer)
+    claims.step_claim(step_id=step.pk, user=reviewer)
     client.force_login(admin)
 
     response = client.post(step_url(step, "assign"), {"assignee": str(colleague.pk)}, HTTP_HX_REQUEST="true")
@@ -1033,7 +1031,7 @@ def test_opening_the_step_page_writes_one_data_access_row(client, reviewer, new_
 
 def test_the_task_detail_api_writes_one_data_access_row_and_masks_the_answers(api_client, reviewer, new_step):
     step = new_step()
-    actions.case_note_add(step_id=step.pk, user=reviewer, text_="申请人来电")
+    notes.case_note_add(step_id=step.pk, user=reviewer, text_="申请人来电")
     api_client.force_authenticate(reviewer)
 
     response = api_client.get(task_url(step))
@@ -1097,7 +1095,7 @@ def test_claim_api_claims_the_step_and_is_a_no_op_the_second_time(api_client, re
 
 def test_claim_api_of_a_step_claimed_by_a_colleague_is_a_409(api_client, reviewer, colleague, new_step):
     step = new_step()
-    actions.step_claim(step_id=step.pk, user=colleague)
+    claims.step_claim(step_id=step.pk, user=colleague)
     api_client.force_authenticate(reviewer)
 
     response = api_client.post(task_url(step, "claim"))
@@ -1112,7 +1110,7 @@ def test_decision_api_on_a_step_claimed_by_a_colleague_is_a_409(
     api_client, reviewer, colleague, new_step, django_capture_on_commit_callbacks
 ):
     step = new_step()
-    actions.step_claim(step_id=step.pk, user=colleague)
+    claims.step_claim(step_id=step.pk, user=colleague)
     api_client.force_authenticate(reviewer)
 
     with django_capture_on_commit_callbacks(execute=True):

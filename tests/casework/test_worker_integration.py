@@ -2,13 +2,11 @@
 
 import pytest
 
-from services.applications import actions as application_actions
-from services.applications.constants import ApplicationStatus, EventKind
-from services.applications.models import Application, CaseEvent
-from services.casework import actions
-from services.casework.models import Step
+from services.accounts.selectors import queue_names_all
+from services.casework import decisions, submission
+from services.casework.constants import ApplicationStatus, EventKind
+from services.casework.models import Application, CaseEvent, Step
 from services.core.models import OutboxMessage
-from services.core.queues import all_queue_names
 from tests.casework.helpers import reviewer_of
 from tests.factories import VALID_ANSWERS, CitizenFactory, make_service
 from tests.worker import Worker, wait_for
@@ -22,7 +20,7 @@ def start_worker(real_broker):
     started = []
 
     def start() -> Worker:
-        started.append(Worker(broker_url=real_broker, queues=all_queue_names()).start())
+        started.append(Worker(broker_url=real_broker, queues=queue_names_all()).start())
         return started[-1]
 
     yield start
@@ -38,7 +36,7 @@ def _open_departments(application) -> list[str]:
 
 def _approve_all_open(application, reviewers) -> None:
     for step in Step.objects.filter(application=application, status="open"):
-        actions.step_decide(step_id=step.pk, user=reviewers[step.department.code], decision="approve")
+        decisions.step_decide(step_id=step.pk, user=reviewers[step.department.code], decision="approve")
 
 
 def test_worker_routes_a_case_through_a_parallel_stage_and_three_departments(start_worker):
@@ -47,7 +45,7 @@ def test_worker_routes_a_case_through_a_parallel_stage_and_three_departments(sta
     worker = start_worker()
     assert {"default", "dept.psb", "dept.amr", "dept.fire", "dept.mip"} <= set(worker.queues)
 
-    application, _ = application_actions.application_submit(
+    application, _ = submission.application_submit(
         citizen=CitizenFactory(), service_code=service.code, answers=dict(VALID_ANSWERS)
     )
     wait_for(lambda: _open_departments(application) == ["psb"], what="the first stage", worker=worker)
@@ -57,20 +55,20 @@ def test_worker_routes_a_case_through_a_parallel_stage_and_three_departments(sta
 
     # One of two parallel approvals: the case must wait for the other department.
     amr = Step.objects.get(application=application, department__code="amr")
-    actions.step_decide(step_id=amr.pk, user=reviewers["amr"], decision="approve")
+    decisions.step_decide(step_id=amr.pk, user=reviewers["amr"], decision="approve")
     assert _open_departments(application) == ["fire"]
     _approve_all_open(application, reviewers)
     wait_for(lambda: _open_departments(application) == ["mip"], what="the last stage", worker=worker)
 
     _approve_all_open(application, reviewers)
     wait_for(
-        lambda: Application.objects.get(pk=application.pk).status == ApplicationStatus.COMPLETED,
+        lambda: Application.objects.get(pk=application.pk).status == ApplicationStatus.APPROVED,
         what="completion",
         worker=worker,
     )
     assert Step.objects.filter(application=application).count() == 4
     assert CaseEvent.objects.filter(application=application, kind=EventKind.STAGE_STARTED).count() == 3
-    assert CaseEvent.objects.filter(application=application, kind=EventKind.COMPLETED).count() == 1
+    assert CaseEvent.objects.filter(application=application, kind=EventKind.APPROVED).count() == 1
     wait_for(
         lambda: not OutboxMessage.objects.filter(done_at__isnull=True).exists(),
         what="every outbox message done",
@@ -83,12 +81,12 @@ def test_worker_ends_a_case_rejected_in_a_parallel_stage(start_worker):
     service = make_service(stages=[["amr", "fire"], ["mip"]])
     reviewers = {code: reviewer_of(code) for code in ("amr", "fire")}
     worker = start_worker()
-    application, _ = application_actions.application_submit(
+    application, _ = submission.application_submit(
         citizen=CitizenFactory(), service_code=service.code, answers=dict(VALID_ANSWERS)
     )
     wait_for(lambda: _open_departments(application) == ["amr", "fire"], what="the parallel stage", worker=worker)
     fire = Step.objects.get(application=application, department__code="fire")
-    actions.step_decide(step_id=fire.pk, user=reviewers["fire"], decision="reject", reason="消防通道被占用")
+    decisions.step_decide(step_id=fire.pk, user=reviewers["fire"], decision="reject", reason="消防通道被占用")
 
     application.refresh_from_db()
     assert application.status == ApplicationStatus.REJECTED
@@ -108,7 +106,7 @@ def test_automatic_check_runs_only_on_its_department_queue(real_broker):
     central = Worker(broker_url=real_broker, queues=["default"]).start()
     department = None
     try:
-        application, _ = application_actions.application_submit(
+        application, _ = submission.application_submit(
             citizen=CitizenFactory(), service_code=service.code, answers=dict(VALID_ANSWERS)
         )
         check_step = wait_for(
@@ -137,14 +135,14 @@ def test_worker_routes_a_sequential_chain_across_three_departments(start_worker)
     service = make_service(stages=[["health"], ["psb"], ["mip"]])
     reviewers = {code: reviewer_of(code) for code in ("health", "psb", "mip")}
     worker = start_worker()
-    application, _ = application_actions.application_submit(
+    application, _ = submission.application_submit(
         citizen=CitizenFactory(), service_code=service.code, answers=dict(VALID_ANSWERS)
     )
     for department in ("health", "psb", "mip"):
         wait_for(lambda d=department: _open_departments(application) == [d], what=department, worker=worker)
         _approve_all_open(application, reviewers)
     wait_for(
-        lambda: Application.objects.get(pk=application.pk).status == ApplicationStatus.COMPLETED,
+        lambda: Application.objects.get(pk=application.pk).status == ApplicationStatus.APPROVED,
         what="completion",
         worker=worker,
     )
@@ -180,10 +178,10 @@ def test_worker_takes_a_conditional_stage_for_one_case_and_skips_it_for_another(
     )
     reviewers = {code: reviewer_of(code) for code in ("amr", "health", "fire")}
     worker = start_worker()
-    catering, _ = application_actions.application_submit(
+    catering, _ = submission.application_submit(
         citizen=CitizenFactory(), service_code=service.code, answers={**VALID_ANSWERS, "scope": "餐饮服务"}
     )
-    retail, _ = application_actions.application_submit(
+    retail, _ = submission.application_submit(
         citizen=CitizenFactory(), service_code=service.code, answers={**VALID_ANSWERS, "scope": "日用百货"}
     )
     for application in (catering, retail):
@@ -199,7 +197,7 @@ def test_consented_fetches_run_on_the_registry_departments_queues(real_broker, s
     """A real worker for each department: each fetch runs on its registry's own queue."""
     from django.core.management import call_command
 
-    from services.applications import drafts
+    from services.applications import actions as application_actions
     from services.catalog.models import Service
     from services.records.actions import fetches_consent
     from services.records.models import Fetch
@@ -213,7 +211,7 @@ def test_consented_fetches_run_on_the_registry_departments_queues(real_broker, s
     police = Worker(broker_url=real_broker, queues=["dept.psb"]).start()
     civil = Worker(broker_url=real_broker, queues=["dept.mca"]).start()
     try:
-        draft = drafts.draft_start(citizen=citizen, service=service)
+        draft = application_actions.draft_start(citizen=citizen, service=service)
         fetches_consent(
             citizen=citizen,
             draft=draft,

@@ -5,12 +5,12 @@ import pytest
 
 from services.accounts.constants import StaffRole
 from services.accounts.models import Department
-from services.applications.constants import ApplicationStatus, EventKind
-from services.applications.models import CaseEvent
-from services.applications.selectors import application_events
-from services.applications.timeline import timeline_entries
-from services.casework import actions, selectors
-from services.casework.models import CaseNote, Step
+from services.casework import checks, claims, decisions, notes, personal_data, selectors
+from services.casework import citizen as case_citizen
+from services.casework.constants import ApplicationStatus, EventKind
+from services.casework.models import CaseEvent, CaseNote, Step
+from services.casework.selectors import application_events
+from services.casework.timeline import timeline_entries
 from services.catalog.models import Stage, StageStep, WorkflowTemplate
 from services.core.errors import Conflict, Forbidden, InvalidInput, PortalError
 from services.records.models import DataAccess
@@ -38,10 +38,10 @@ SCOPE_SCHEMA = {
 
 
 def _submit_with(service, capture, **answers):
-    from services.applications import actions as application_actions
+    from services.casework import submission
 
     with capture(execute=True):
-        application, _ = application_actions.application_submit(
+        application, _ = submission.application_submit(
             citizen=CitizenFactory(), service_code=service.code, answers={**VALID_ANSWERS, **answers}
         )
     application.refresh_from_db()
@@ -71,14 +71,14 @@ def test_conditional_stage_is_skipped_when_the_answers_do_not_match(food_service
     assert CaseEvent.objects.filter(application=application, kind=EventKind.STAGE_SKIPPED).count() == 1
     decide(open_steps(application)[0], "approve", django_capture_on_commit_callbacks)
     application.refresh_from_db()
-    assert application.status == ApplicationStatus.COMPLETED
+    assert application.status == ApplicationStatus.APPROVED
     assert not Step.objects.filter(application=application, department__code="health").exists()
 
 
 @pytest.mark.parametrize(
     ("id_number", "outcome", "status"),
     [
-        ("11010519491231002X", "approved", ApplicationStatus.COMPLETED),  # born 1949
+        ("11010519491231002X", "approved", ApplicationStatus.APPROVED),  # born 1949
         ("110105201501010013", "rejected", ApplicationStatus.REJECTED),  # born 2015
     ],
 )
@@ -122,7 +122,7 @@ def test_a_pending_automatic_step_is_not_in_the_human_queue(django_capture_on_co
     (step,) = Step.objects.filter(application=application)
     assert list(selectors.step_list_open_for_staff(user=reviewer)) == []
     with pytest.raises(PortalError):
-        actions.step_decide(step_id=step.pk, user=reviewer, decision="approve")
+        decisions.step_decide(step_id=step.pk, user=reviewer, decision="approve")
 
 
 def test_return_to_the_previous_stage_opens_it_again(django_capture_on_commit_callbacks):
@@ -159,10 +159,10 @@ def test_a_claimed_step_belongs_to_its_claimer(django_capture_on_commit_callback
     application = submit(CitizenFactory(), service, django_capture_on_commit_callbacks)
     (step,) = open_steps(application)
     first, second = reviewer_of("psb"), reviewer_of("psb")
-    actions.step_claim(step_id=step.pk, user=first)
-    actions.step_claim(step_id=step.pk, user=first)  # again: nothing changes
+    claims.step_claim(step_id=step.pk, user=first)
+    claims.step_claim(step_id=step.pk, user=first)  # again: nothing changes
     with pytest.raises(Conflict) as error:
-        actions.step_claim(step_id=step.pk, user=second)
+        claims.step_claim(step_id=step.pk, user=second)
     assert error.value.code == "claimed_by_other"
     with pytest.raises(Conflict):
         decide(step, "approve", django_capture_on_commit_callbacks, user=second)
@@ -174,8 +174,8 @@ def test_bulk_claim_takes_what_is_free_and_says_what_is_not(django_capture_on_co
     service = make_service(stages=[["psb"]])
     steps = [open_steps(submit(CitizenFactory(), service, django_capture_on_commit_callbacks))[0] for _ in range(3)]
     first, second = reviewer_of("psb"), reviewer_of("psb")
-    actions.step_claim(step_id=steps[0].pk, user=second)
-    claimed, refused = actions.steps_claim_bulk(step_ids=[s.pk for s in steps] + [999999], user=first)
+    claims.step_claim(step_id=steps[0].pk, user=second)
+    claimed, refused = claims.steps_claim_bulk(step_ids=[s.pk for s in steps] + [999999], user=first)
     assert [s.pk for s in claimed] == [steps[1].pk, steps[2].pk]
     assert set(refused) == {steps[0].pk, 999999}
 
@@ -190,13 +190,13 @@ def test_only_the_department_admin_assigns_and_only_to_eligible_colleagues(djang
     reviewer, colleague = reviewer_of("psb"), reviewer_of("psb")
     clerk = StaffFactory(membership__department=psb, membership__role=StaffRole.CLERK)
     with pytest.raises(Forbidden):
-        actions.step_assign(step_id=step.pk, by=reviewer, to=colleague)
+        claims.step_assign(step_id=step.pk, by=reviewer, to=colleague)
     with pytest.raises(PortalError):
-        actions.step_assign(step_id=step.pk, by=admin, to=clerk)  # clerks do not review
+        claims.step_assign(step_id=step.pk, by=admin, to=clerk)  # clerks do not review
     with pytest.raises(PortalError):
-        actions.step_assign(step_id=step.pk, by=admin, to=reviewer_of("mca"))
-    actions.step_claim(step_id=step.pk, user=reviewer)
-    actions.step_assign(step_id=step.pk, by=admin, to=colleague)  # reassign
+        claims.step_assign(step_id=step.pk, by=admin, to=reviewer_of("mca"))
+    claims.step_claim(step_id=step.pk, user=reviewer)
+    claims.step_assign(step_id=step.pk, by=admin, to=colleague)  # reassign
     step.refresh_from_db()
     assert step.assignee == colleague
     assert colleague.notifications.filter(kind="step_assigned").exists()
@@ -207,10 +207,10 @@ def test_notes_and_claims_stay_off_the_citizen_timeline(django_capture_on_commit
     application = submit(CitizenFactory(), service, django_capture_on_commit_callbacks)
     (step,) = open_steps(application)
     reviewer = reviewer_of("psb")
-    actions.step_claim(step_id=step.pk, user=reviewer)
-    actions.case_note_add(step_id=step.pk, user=reviewer, text_="申请人来电，说明材料下周补齐")
+    claims.step_claim(step_id=step.pk, user=reviewer)
+    notes.case_note_add(step_id=step.pk, user=reviewer, text_="申请人来电，说明材料下周补齐")
     with pytest.raises(PortalError):
-        actions.case_note_add(step_id=step.pk, user=reviewer, text_="  ")
+        notes.case_note_add(step_id=step.pk, user=reviewer, text_="  ")
     assert CaseNote.objects.get().text.startswith("申请人来电")
     citizen_kinds = [e["kind"] for e in timeline_entries(application_events(application=application))]
     staff_kinds = [e["kind"] for e in timeline_entries(application_events(application=application), for_staff=True)]
@@ -232,21 +232,23 @@ def test_correction_lets_the_citizen_change_only_the_named_questions(django_capt
         items=[{"field": "mobile", "text": "手机号码无法接通"}, "请补充户口簿首页"],
     )
     with pytest.raises(InvalidInput) as error:
-        actions.case_correction_submit(
+        case_citizen.case_correction_submit(
             application_id=application.pk, citizen=citizen, answers={"full_name": "别的名字", "mobile": "13900001111"}
         )
     assert set(error.value.errors) == {"full_name"}
     other = CitizenFactory()
     with pytest.raises(PortalError):
-        actions.case_correction_submit(application_id=application.pk, citizen=other, answers={})
-    actions.case_correction_submit(application_id=application.pk, citizen=citizen, answers={"mobile": "13900001111"})
+        case_citizen.case_correction_submit(application_id=application.pk, citizen=other, answers={})
+    case_citizen.case_correction_submit(
+        application_id=application.pk, citizen=citizen, answers={"mobile": "13900001111"}
+    )
     application.refresh_from_db()
     assert application.answers["mobile"] == "13900001111"
     assert application.answers["full_name"] == VALID_ANSWERS["full_name"]
     assert application.status == ApplicationStatus.IN_REVIEW
     decide(step, "approve", django_capture_on_commit_callbacks, user=reviewer)
     application.refresh_from_db()
-    assert application.status == ApplicationStatus.COMPLETED
+    assert application.status == ApplicationStatus.APPROVED
 
 
 def test_a_correction_needs_items(django_capture_on_commit_callbacks):
@@ -264,10 +266,10 @@ def test_revealing_a_masked_value_needs_a_reason_and_is_logged(django_capture_on
     (step,) = open_steps(application)
     reviewer = reviewer_of("psb")
     with pytest.raises(PortalError):
-        actions.case_data_reveal(step_id=step.pk, user=reviewer, field="id_number", reason=" ")
+        personal_data.case_data_reveal(step_id=step.pk, user=reviewer, field="id_number", reason=" ")
     with pytest.raises(PortalError):
-        actions.case_data_reveal(step_id=step.pk, user=reviewer, field="full_name", reason="核对")
-    value = actions.case_data_reveal(step_id=step.pk, user=reviewer, field="id_number", reason="与户籍系统核对")
+        personal_data.case_data_reveal(step_id=step.pk, user=reviewer, field="full_name", reason="核对")
+    value = personal_data.case_data_reveal(step_id=step.pk, user=reviewer, field="id_number", reason="与户籍系统核对")
     assert value == VALID_ANSWERS["id_number"]
     (entry,) = DataAccess.objects.all()
     assert (entry.actor, entry.citizen, entry.case_reference, entry.purpose) == (
@@ -277,7 +279,7 @@ def test_revealing_a_masked_value_needs_a_reason_and_is_logged(django_capture_on
         "与户籍系统核对",
     )
     with pytest.raises(PortalError):
-        actions.case_data_reveal(step_id=step.pk, user=StaffFactory(), field="id_number", reason="x")
+        personal_data.case_data_reveal(step_id=step.pk, user=StaffFactory(), field="id_number", reason="x")
 
 
 def test_a_new_workflow_version_does_not_change_running_cases(django_capture_on_commit_callbacks):
@@ -318,12 +320,12 @@ def test_an_automatic_check_that_arrives_during_a_correction_runs_after_it(
     decide(fire, "correction", django_capture_on_commit_callbacks, user=reviewer, items=["请补充材料"])
     # The held check arrives while the case waits for the citizen: it does nothing.
     check = Step.objects.get(application=application, department__code="psb")
-    assert actions.step_check_run(step_id=check.pk) == "waiting"
+    assert checks.step_check_run(step_id=check.pk) == "waiting"
     monkeypatch.setattr(outbox, "_send", send)
     with django_capture_on_commit_callbacks(execute=True):
-        actions.case_correction_submit(application_id=application.pk, citizen=citizen, answers={})
+        case_citizen.case_correction_submit(application_id=application.pk, citizen=citizen, answers={})
     check.refresh_from_db()
     assert check.status == "approved"  # run again once the case went on
     decide(fire, "approve", django_capture_on_commit_callbacks, user=reviewer)
     application.refresh_from_db()
-    assert application.status == ApplicationStatus.COMPLETED
+    assert application.status == ApplicationStatus.APPROVED

@@ -4,7 +4,7 @@ else's; the auditor sees all of it; nobody changes it."""
 import pytest
 
 from services.accounts.constants import StaffRole
-from services.casework import actions
+from services.casework import personal_data
 from services.records.models import AppendOnlyError, DataAccess
 from tests.casework.helpers import open_steps, reviewer_of, submit
 from tests.factories import CitizenFactory, StaffFactory, make_service
@@ -20,9 +20,9 @@ def two_cases(django_capture_on_commit_callbacks):
     b = submit(theirs, service, django_capture_on_commit_callbacks)
     reviewer = reviewer_of("psb")
     step = open_steps(a)[0]
-    actions.case_opened(step=step, user=reviewer)
-    actions.case_data_reveal(step_id=step.pk, user=reviewer, field="id_number", reason="核对户籍信息")
-    actions.case_opened(step=open_steps(b)[0], user=reviewer)
+    personal_data.case_access_record(step=step, user=reviewer)
+    personal_data.case_data_reveal(step_id=step.pk, user=reviewer, field="id_number", reason="核对户籍信息")
+    personal_data.case_access_record(step=open_steps(b)[0], user=reviewer)
     return mine, theirs, a, b
 
 

@@ -5,12 +5,14 @@ of uploads."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from services.applications import drafts
-from services.applications.models import Application, Upload
+from services.applications import actions as application_actions
+from services.casework.licences import case_licence_issue
+from services.casework.models import Application
 from services.catalog.models import Service
 from services.core.models import OutboxMessage
 from services.records import licences
-from services.records.models import DocumentStatus, Evidence, WalletDocument
+from services.records.models import DocumentStatus, Evidence, Upload, WalletDocument
+from services.records.uploads import draft_materials
 from tests.casework.helpers import approve_all
 from tests.factories import SAMPLE_PDF
 
@@ -45,16 +47,18 @@ def _pdf_text(pdf: bytes) -> bytes:
 
 
 def _apply(citizen, code: str, answers: dict, capture, upload_missing=True) -> Application:
-    draft = drafts.draft_start(citizen=citizen, service=Service.objects.get(code=code))
+    draft = application_actions.draft_start(citizen=citizen, service=Service.objects.get(code=code))
     draft.answers = dict(answers)
     draft.save()
     uploads = 0
-    for row in drafts.materials_status(draft=draft):
+    for row in draft_materials(draft=draft):
         if row["missing"] and upload_missing:
-            drafts.upload_add(draft=draft, material_id=row["material"].pk, file=SimpleUploadedFile("s.pdf", SAMPLE_PDF))
+            application_actions.draft_upload_add(
+                draft=draft, material_id=row["material"].pk, file=SimpleUploadedFile("s.pdf", SAMPLE_PDF)
+            )
             uploads += 1
     with capture(execute=True):
-        application = drafts.draft_submit(draft=draft)
+        application = application_actions.draft_submit(draft=draft)
     application.uploads_made = uploads
     return application
 
@@ -66,7 +70,7 @@ def test_approval_issues_the_licence_on_the_issuing_departments_queue(demo, djan
     application.refresh_from_db()
     assert application.status == "completed"
 
-    message = OutboxMessage.objects.get(task_name="records.issue_licence")
+    message = OutboxMessage.objects.get(task_name="casework.issue_licence")
     assert message.queue == "dept.mca" and message.done_at is not None
     licence = WalletDocument.objects.get(application=application)
     assert licence.document_type.code == "marriage_certificate"
@@ -76,7 +80,7 @@ def test_approval_issues_the_licence_on_the_issuing_departments_queue(demo, djan
     assert licence.verification_code.encode() in _pdf_text(pdf)
     assert citizen.notifications.filter(kind="licence_issued").exists()
     # A repeated message issues nothing more.
-    assert licences.licence_issue(application_id=application.pk) == licence
+    assert case_licence_issue(application_id=application.pk) == licence
     assert WalletDocument.objects.filter(application=application).count() == 1
 
 
@@ -108,8 +112,8 @@ def test_once_only_a_later_service_needs_no_upload_at_all(demo, django_capture_o
 
 def test_without_the_licence_the_material_must_be_uploaded(demo):
     citizen = demo["13800138002"]  # holds an ID card, no marriage certificate
-    draft = drafts.draft_start(citizen=citizen, service=Service.objects.get(code="public-rental-housing"))
-    rows = {row["material"].name_zh: row for row in drafts.materials_status(draft=draft)}
+    draft = application_actions.draft_start(citizen=citizen, service=Service.objects.get(code="public-rental-housing"))
+    rows = {row["material"].name_zh: row for row in draft_materials(draft=draft)}
     assert rows["申请人居民身份证"]["from_wallet"] is not None and not rows["申请人居民身份证"]["missing"]
     assert rows["结婚证"]["missing"]
 

@@ -4,10 +4,10 @@ decision that issues an e-licence, then a second service applied for with no upl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from services.applications.models import Application, Draft, Upload
-from services.casework.models import Step
+from services.applications.models import Draft
+from services.casework.models import Application, Step
 from services.core.models import OutboxMessage
-from services.records.models import DataAccess, Evidence, Fetch, WalletDocument
+from services.records.models import DataAccess, Evidence, Fetch, Upload, WalletDocument
 from tests.casework.helpers import approve_all
 from tests.factories import SAMPLE_PDF
 
@@ -76,7 +76,7 @@ def test_once_only_from_consent_to_a_second_service_with_no_upload(client, demo,
     # 2. Decided; the marriage certificate is issued by the civil affairs bureau's worker.
     approve_all(marriage, demo, capture)
     licence = WalletDocument.objects.get(application=marriage)
-    assert OutboxMessage.objects.get(task_name="records.issue_licence").queue == "dept.mca"
+    assert OutboxMessage.objects.get(task_name="casework.issue_licence").queue == "dept.mca"
 
     # 3. Public rental housing needs the marriage certificate and an ID card: no upload at all.
     client.get("/services/public-rental-housing/apply/")

@@ -6,7 +6,8 @@ import re
 import pytest
 from django.db import connection
 
-from services.applications.models import Application, ApplicationIdentity, Draft
+from services.applications.models import Draft
+from services.casework.models import Application, ApplicationIdentity
 from services.core import crypto
 from services.records.models import DataAccess
 from tests.casework.helpers import decide, open_steps, reviewer_of, submit
@@ -63,7 +64,7 @@ def test_staff_find_a_case_by_id_number_through_a_post_and_it_is_logged(client, 
     other = submit(CitizenFactory(), service, django_capture_on_commit_callbacks)
     other.answers = {**other.answers, "id_number": "440305199003071236"}
     other.save()
-    from services.applications.actions import application_identities_sync
+    from services.casework.personal_data import application_identities_sync
 
     application_identities_sync(application=other)
     assert ApplicationIdentity.objects.filter(application=application).count() == 1
@@ -92,7 +93,7 @@ def test_api_search_by_id_number_is_a_post(api_client, django_capture_on_commit_
 
 
 def test_a_correction_keeps_the_index_in_step(django_capture_on_commit_callbacks):
-    from services.casework import actions
+    from services.casework import citizen as case_citizen
 
     service = make_service(stages=[["psb"]])
     citizen = CitizenFactory()
@@ -105,7 +106,7 @@ def test_a_correction_keeps_the_index_in_step(django_capture_on_commit_callbacks
         user=reviewer,
         items=[{"field": "id_number", "text": "身份证号码有误"}],
     )
-    actions.case_correction_submit(
+    case_citizen.case_correction_submit(
         application_id=application.pk, citizen=citizen, answers={"id_number": "440305199003071236"}
     )
     digests = set(ApplicationIdentity.objects.filter(application=application).values_list("digest", flat=True))

@@ -9,11 +9,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from services.accounts.models import Department
-from services.applications import drafts
+from services.applications import actions as application_actions
 from services.catalog.models import Service
 from services.core.crypto import encrypt
 from services.core.models import OutboxMessage
-from services.records import actions
+from services.records import actions, selectors
 from services.records.connectors import sign
 from services.records.models import DataAccess, Fetch, FetchStatus, Registry, RegistryKind, VerifiedAttribute
 
@@ -53,7 +53,7 @@ def test_consent_fetches_from_each_department_on_its_own_queue(client, zhang, dj
     queues = sorted(OutboxMessage.objects.filter(task_name="records.fetch").values_list("queue", flat=True))
     assert queues == ["dept.mca", "dept.psb"]
     assert set(Fetch.objects.values_list("status", flat=True)) == {FetchStatus.DONE}
-    attributes = actions.attributes_current(citizen=zhang)
+    attributes = selectors.attributes_current(citizen=zhang)
     assert attributes["full_name"].plain == "张伟" and attributes["marital_status"].plain == "未婚"
     assert attributes["full_name"].registry.department.code == "psb"
     # Each connector read is in the citizen's data log, as the connector, not a person.
@@ -78,7 +78,7 @@ def test_a_verified_answer_is_prefilled_with_its_source_and_cannot_be_changed(
             "action": "next",
         },
     )
-    draft = drafts.draft_start(citizen=zhang, service=Service.objects.get(code="marriage-registration"))
+    draft = application_actions.draft_start(citizen=zhang, service=Service.objects.get(code="marriage-registration"))
     assert draft.answers["applicant_name"] == "张伟"
 
 
@@ -103,7 +103,7 @@ def test_a_citizen_reports_an_error_to_the_department_that_holds_it(
     client, demo, zhang, django_capture_on_commit_callbacks
 ):
     _consent(client, zhang, capture=django_capture_on_commit_callbacks)
-    name = actions.attributes_current(citizen=zhang)["full_name"]
+    name = selectors.attributes_current(citizen=zhang)["full_name"]
     assert client.post("/my/data/", {"attribute": name.pk, "note": ""}).status_code == 400
     client.post("/my/data/", {"attribute": name.pk, "note": "我的名字是张伟民"})
     assert VerifiedAttribute.objects.get(pk=name.pk).disputed_at is not None
@@ -183,7 +183,7 @@ def test_http_registry_answers_a_signed_request(zhang, http_registry):
     fetch = _fetch(zhang, http_registry)
     assert actions.fetch_run(fetch_id=fetch.pk) == FetchStatus.DONE
     assert _Registry.seen[0]["signed"] and _Registry.seen[0]["body"]["id_number"] == ZHANG_ID
-    attributes = actions.attributes_current(citizen=zhang)
+    attributes = selectors.attributes_current(citizen=zhang)
     assert attributes["degree"].plain == "博士研究生" and "extra" not in attributes
 
 
@@ -231,7 +231,9 @@ def test_the_fetch_panel_shows_failures_so_the_citizen_can_act(client, zhang, ht
     settings.REGISTRY_MAX_ATTEMPTS = 1
     _Registry.mode = "garbage"
     try:
-        draft = drafts.draft_start(citizen=zhang, service=Service.objects.get(code="marriage-registration"))
+        draft = application_actions.draft_start(
+            citizen=zhang, service=Service.objects.get(code="marriage-registration")
+        )
         fetch = _fetch(zhang, http_registry)
         Fetch.objects.filter(pk=fetch.pk).update(draft=draft)
         actions.fetch_run(fetch_id=fetch.pk)

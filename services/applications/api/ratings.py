@@ -7,9 +7,9 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from services.applications import ratings, selectors
 from services.applications.api.views import IsCitizen
-from services.applications.constants import RatingTag
+from services.casework import ratings, selectors
+from services.casework.constants import RatingTag
 from services.core.errors import NotFound
 
 
@@ -69,7 +69,7 @@ class ApplicationRatingApi(APIView):
     @extend_schema(responses=RatingOut, operation_id="applications_rating_retrieve")
     def get(self, request, reference: str):
         application = selectors.application_get_for_citizen(citizen=request.user, reference=reference)
-        rating = ratings.rating_for_application(application=application)
+        rating = selectors.rating_for_application(application=application)
         if rating is None:
             raise NotFound(_("This case has not been rated yet."))
         return Response(RatingOut(rating).data)
@@ -81,5 +81,5 @@ class ApplicationRatingApi(APIView):
         payload = RatingIn(data=request.data)
         payload.is_valid(raise_exception=True)
         ratings.application_rate(application_id=application.pk, citizen=request.user, **payload.validated_data)
-        rating = ratings.rating_for_application(application=application)
+        rating = selectors.rating_for_application(application=application)
         return Response(RatingOut(rating).data, status=status.HTTP_201_CREATED)

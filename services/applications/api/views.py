@@ -5,10 +5,10 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from services.applications import actions, selectors
-from services.applications.timeline import timeline_entries
-from services.casework.actions import case_correction_submit
-from services.casework.constants import StepStatus
+from services.casework import selectors
+from services.casework.citizen import case_correction_submit
+from services.casework.submission import application_submit
+from services.casework.timeline import timeline_entries
 
 
 class IsCitizen(BasePermission):
@@ -53,12 +53,12 @@ class ApplicationDetailOut(ApplicationListOut):
     timeline = serializers.SerializerMethodField()
 
     def get_open_correction(self, application) -> dict | None:
-        correction = application.corrections.filter(resolved_at=None).first()
+        correction = selectors.case_open_correction(application=application)
         return CorrectionOut(correction).data if correction else None
 
     def get_current_departments(self, application) -> list[dict]:
-        steps = application.steps.filter(status=StepStatus.OPEN).select_related("department")
-        return [{"code": s.department.code, "name": s.department.name} for s in steps]
+        departments = selectors.case_departments_now(application=application)
+        return [{"code": department.code, "name": department.name} for department in departments]
 
     def get_timeline(self, application) -> list[dict]:
         events = selectors.application_events(application=application)
@@ -89,7 +89,7 @@ class ApplicationListCreateApi(APIView):
     def post(self, request):
         payload = ApplicationIn(data=request.data)
         payload.is_valid(raise_exception=True)
-        application, created = actions.application_submit(
+        application, created = application_submit(
             citizen=request.user,
             service_code=payload.validated_data["service"],
             answers=payload.validated_data["answers"],

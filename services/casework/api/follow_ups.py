@@ -8,7 +8,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from services.applications import ratings
+from services.casework import ratings, selectors
 from services.casework.api.views import IsStaff
 
 
@@ -33,7 +33,7 @@ class FollowUpOut(serializers.Serializer):
         return ratings.tag_labels(follow_up.rating.tags)
 
     def get_overdue(self, follow_up) -> bool:
-        return ratings.follow_up_is_overdue(follow_up, self.context.get("today") or timezone.localdate())
+        return selectors.follow_up_is_overdue(follow_up, self.context.get("today") or timezone.localdate())
 
 
 class FollowUpReplyIn(serializers.Serializer):
@@ -49,7 +49,7 @@ class FollowUpListApi(APIView):
     @extend_schema(responses=FollowUpOut(many=True), operation_id="follow_ups_list")
     def get(self, request):
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(ratings.follow_up_list_for_staff(user=request.user), request, self)
+        page = paginator.paginate_queryset(selectors.follow_up_list_for_staff(user=request.user), request, self)
         context = {"today": timezone.localdate()}
         return paginator.get_paginated_response(FollowUpOut(page, many=True, context=context).data)
 
@@ -62,8 +62,8 @@ class FollowUpReplyApi(APIView):
     @extend_schema(request=FollowUpReplyIn, responses=FollowUpOut, operation_id="follow_ups_reply")
     def post(self, request, pk: int):
         # The department first: staff of another learn nothing, not even that the body was wrong.
-        ratings.follow_up_get_for_staff(user=request.user, pk=pk)
+        selectors.follow_up_get_for_staff(user=request.user, pk=pk)
         payload = FollowUpReplyIn(data=request.data)
         payload.is_valid(raise_exception=True)
         ratings.follow_up_reply(follow_up_id=pk, user=request.user, reply=payload.validated_data["reply"])
-        return Response(FollowUpOut(ratings.follow_up_get_for_staff(user=request.user, pk=pk)).data)
+        return Response(FollowUpOut(selectors.follow_up_get_for_staff(user=request.user, pk=pk)).data)

@@ -8,12 +8,10 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from services.applications.selectors import application_events
-from services.applications.timeline import timeline_entries
-from services.casework import actions, selectors
+from services.casework import claims, decisions, notes, personal_data, selectors
 from services.casework.constants import Decision
 from services.casework.forms import IdNumberSearchForm, QueueFilterForm
-from services.casework.views import _answers_for_staff, _with_deadlines
+from services.casework.timeline import timeline_entries
 from services.core.errors import Forbidden, InvalidInput, PortalError
 
 
@@ -75,12 +73,14 @@ class StepDetailOut(StepOut):
     notes = serializers.SerializerMethodField()
 
     def get_answers(self, step) -> list[dict]:
-        rows = [row for _title, group in _answers_for_staff(step.application) for row in group]
+        rows = [
+            row for _title, group in selectors.case_answers_for_staff(application=step.application) for row in group
+        ]
         return AnswerOut(rows, many=True).data
 
     def get_history(self, step) -> list[dict]:
         return TimelineOut(
-            timeline_entries(application_events(application=step.application), for_staff=True), many=True
+            timeline_entries(selectors.application_events(application=step.application), for_staff=True), many=True
         ).data
 
     def get_notes(self, step) -> list[dict]:
@@ -116,7 +116,7 @@ class BulkClaimIn(serializers.Serializer):
 
 def _step_out(request, pk: int, serializer=StepDetailOut) -> dict:
     step = selectors.step_get_for_staff(user=request.user, pk=pk)
-    _with_deadlines([step])
+    selectors.steps_with_deadline_state([step])
     return serializer(step).data
 
 
@@ -144,7 +144,9 @@ class TaskListApi(APIView):
         steps, next_cursor = selectors.step_queue(
             user=request.user, filters=form.filters(), cursor=form.cleaned_data.get("cursor") or ""
         )
-        return Response({"results": StepOut(_with_deadlines(steps), many=True).data, "next_cursor": next_cursor})
+        return Response(
+            {"results": StepOut(selectors.steps_with_deadline_state(steps), many=True).data, "next_cursor": next_cursor}
+        )
 
 
 class TaskDetailApi(APIView):
@@ -153,7 +155,7 @@ class TaskDetailApi(APIView):
     @extend_schema(responses=StepDetailOut, operation_id="tasks_retrieve")
     def get(self, request, pk: int):
         step = selectors.step_get_for_staff(user=request.user, pk=pk)
-        actions.case_opened(step=step, user=request.user)
+        personal_data.case_access_record(step=step, user=request.user)
         return Response(_step_out(request, pk))
 
 
@@ -169,7 +171,7 @@ class TaskDecisionApi(APIView):
         selectors.step_get_for_staff(user=request.user, pk=pk)
         payload = DecisionIn(data=request.data)
         payload.is_valid(raise_exception=True)
-        actions.step_decide(step_id=pk, user=request.user, **payload.validated_data)
+        decisions.step_decide(step_id=pk, user=request.user, **payload.validated_data)
         return Response(_step_out(request, pk))
 
 
@@ -179,7 +181,7 @@ class TaskClaimApi(APIView):
     @extend_schema(request=None, responses=StepDetailOut)
     def post(self, request, pk: int):
         selectors.step_get_for_staff(user=request.user, pk=pk)
-        actions.step_claim(step_id=pk, user=request.user)
+        claims.step_claim(step_id=pk, user=request.user)
         return Response(_step_out(request, pk))
 
 
@@ -197,7 +199,7 @@ class TaskBulkClaimApi(APIView):
     def post(self, request):
         payload = BulkClaimIn(data=request.data)
         payload.is_valid(raise_exception=True)
-        claimed, refused = actions.steps_claim_bulk(step_ids=payload.validated_data["ids"], user=request.user)
+        claimed, refused = claims.steps_claim_bulk(step_ids=payload.validated_data["ids"], user=request.user)
         return Response({"claimed": [s.pk for s in claimed], "refused": {str(k): v for k, v in refused.items()}})
 
 
@@ -210,7 +212,7 @@ class TaskNoteApi(APIView):
         selectors.step_get_for_staff(user=request.user, pk=pk)
         payload = NoteIn(data=request.data)
         payload.is_valid(raise_exception=True)
-        note = actions.case_note_add(step_id=pk, user=request.user, text_=payload.validated_data["text"])
+        note = notes.case_note_add(step_id=pk, user=request.user, text_=payload.validated_data["text"])
         return Response(NoteOut(note).data, status=201)
 
 
@@ -226,14 +228,14 @@ class TaskAssignApi(APIView):
         payload = AssignIn(data=request.data)
         payload.is_valid(raise_exception=True)
         step = selectors.step_get_for_staff(user=request.user, pk=pk)
-        if not selectors.staff_is_department_admin(user=request.user, department_id=step.department_id):
+        if not selectors.step_is_administered_by(step=step, user=request.user):
             raise Forbidden(_("Only the department administrator can assign steps."))
         # Only colleagues who may take such a step: nothing is said about anyone else.
-        colleagues = {u.username: u for u in selectors.department_colleagues_for(step=step)}
+        colleagues = {u.username: u for u in selectors.step_colleagues(step=step)}
         to = colleagues.get(payload.validated_data["assignee"])
         if to is None:
             raise PortalError(_("Choose a colleague of this department who works on such steps."), code="not_eligible")
-        actions.step_assign(step_id=pk, by=request.user, to=to)
+        claims.step_assign(step_id=pk, by=request.user, to=to)
         return Response(_step_out(request, pk))
 
 
@@ -251,7 +253,7 @@ class TaskRevealApi(APIView):
         selectors.step_get_for_staff(user=request.user, pk=pk)
         payload = RevealIn(data=request.data)
         payload.is_valid(raise_exception=True)
-        value = actions.case_data_reveal(step_id=pk, user=request.user, **payload.validated_data)
+        value = personal_data.case_data_reveal(step_id=pk, user=request.user, **payload.validated_data)
         return Response({"field": payload.validated_data["field"], "value": value})
 
 
@@ -272,5 +274,7 @@ class TaskSearchApi(APIView):
             raise InvalidInput(
                 _("Check the ID number."), errors={k: [str(m) for m in v] for k, v in form.errors.items()}
             )
-        steps = actions.steps_find_by_id_number(user=request.user, id_number=form.cleaned_data["id_number"])
-        return Response({"results": StepOut(_with_deadlines(steps), many=True).data, "next_cursor": ""})
+        steps = personal_data.steps_find_by_id_number(user=request.user, id_number=form.cleaned_data["id_number"])
+        return Response(
+            {"results": StepOut(selectors.steps_with_deadline_state(steps), many=True).data, "next_cursor": ""}
+        )

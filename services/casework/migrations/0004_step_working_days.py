@@ -7,7 +7,7 @@ from django.utils import timezone
 
 
 def closed_steps_count_their_working_days(apps, schema_editor):
-    """Steps closed before the field existed get it, by the rule of casework.actions._step_close:
+    """Steps closed before the field existed get it, by the rule of casework.steps.step_close:
     the working days the step was open, less the paused days of the corrections resolved
     while it was open. Without it the statistics would know no waiting time before today."""
     from services.core.workdays import working_days_between

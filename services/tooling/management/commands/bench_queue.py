@@ -10,10 +10,9 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.test import Client
 
-from services.applications.models import Application
 from services.casework.constants import StepStatus
-from services.casework.models import Step
-from services.core.bench import scenarios_time
+from services.casework.models import Application, Step
+from services.tooling.bench import scenarios_time
 
 
 class Command(BaseCommand):

@@ -47,23 +47,14 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 
 from services.accounts.constants import UserKind
-from services.applications.constants import BAD_RATING_MAX, ApplicationStatus, RatingTag
-from services.applications.models import (
-    Application,
-    CorrectionRequest,
-    FollowUp,
-    Rating,
-    ReferenceCounter,
-    Upload,
-)
-from services.casework.actions import step_deadline
-from services.casework.constants import StepStatus
-from services.casework.models import Step
+from services.casework.constants import BAD_RATING_MAX, ApplicationStatus, RatingTag, StepStatus
+from services.casework.deadlines import step_deadline
+from services.casework.models import Application, CorrectionRequest, FollowUp, Rating, ReferenceCounter, Step
 from services.catalog.constants import StepRole
 from services.catalog.models import WorkflowTemplate
 from services.core.crypto import protect
 from services.core.workdays import add_working_days, is_working_day, working_days_between
-from services.records.models import DocumentSource, Evidence, WalletDocument
+from services.records.models import DocumentSource, Evidence, Upload, WalletDocument
 
 ANSWERS = {"applicant_name": "测试", "applicant_id_number": "11010519491231002X", "applicant_mobile": "13800000000"}
 CITIZENS = 2000
@@ -806,11 +797,11 @@ class _History:
                     status = StepStatus.REJECTED
                 elif rejecting and decided >= rejected_at:
                     # Still open when a sibling rejected: closed with the case.
-                    status, decided = StepStatus.CANCELLED, rejected_at
+                    status, decided = StepStatus.CLOSED, rejected_at
                 else:
                     status = StepStatus.APPROVED
                 if cut is not None and decided > cut:
-                    status, decided = (StepStatus.CANCELLED, cut) if withdrawn else (StepStatus.OPEN, None)
+                    status, decided = (StepStatus.CLOSED, cut) if withdrawn else (StepStatus.OPEN, None)
                 decider = None
                 if status in (StepStatus.APPROVED, StepStatus.REJECTED):
                     decider = staff[stage_step.department_id][stage_step.role]
@@ -868,7 +859,7 @@ class _History:
             application.status = ApplicationStatus.CORRECTION if waiting else ApplicationStatus.IN_REVIEW
         else:
             application.status = (
-                ApplicationStatus.REJECTED if plan.rejected_by is not None else ApplicationStatus.COMPLETED
+                ApplicationStatus.REJECTED if plan.rejected_by is not None else ApplicationStatus.APPROVED
             )
             application.decided_at = plan.decided
             application.processing_working_days = max(cal.between(day0, plan.decided.date()) - paused_total, 0)

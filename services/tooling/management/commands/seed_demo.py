@@ -8,10 +8,10 @@ from django.db import transaction
 
 from services.accounts.constants import StaffRole, UserKind
 from services.accounts.models import Department, Membership
-from services.catalog import demo_data
 from services.catalog.models import DocumentType, LifeEvent, Material, Service, Stage, StageStep, WorkflowTemplate
 from services.catalog.schema import schema_check
 from services.records.models import DocumentSource, WalletDocument
+from services.tooling import demo_data
 
 
 class Command(BaseCommand):

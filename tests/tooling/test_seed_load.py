@@ -16,27 +16,18 @@ from django.utils import timezone
 
 from services.accounts.constants import StaffRole
 from services.accounts.models import Membership
-from services.applications.actions import reference_next
-from services.applications.constants import BAD_RATING_MAX, OPEN_STATUSES, ApplicationStatus, RatingTag
-from services.applications.models import (
-    Application,
-    CorrectionRequest,
-    FollowUp,
-    Rating,
-    ReferenceCounter,
-    Upload,
-)
-from services.casework.actions import step_deadline
-from services.casework.constants import StepStatus
-from services.casework.models import Step
+from services.casework.constants import BAD_RATING_MAX, OPEN_STATUSES, ApplicationStatus, RatingTag, StepStatus
+from services.casework.deadlines import step_deadline
+from services.casework.models import Application, CorrectionRequest, FollowUp, Rating, ReferenceCounter, Step
+from services.casework.submission import reference_next
 from services.catalog.models import Material
 from services.core.workdays import add_working_days, is_working_day, working_days_between
-from services.records.models import Evidence, WalletDocument
+from services.records.models import Evidence, Upload, WalletDocument
 
 pytestmark = pytest.mark.django_db
 
 CASES = 300
-DECIDED = (ApplicationStatus.COMPLETED, ApplicationStatus.REJECTED)
+DECIDED = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED)
 
 
 def seed_load(**options):
@@ -86,7 +77,7 @@ def test_due_dates_move_on_by_the_paused_days(seeded):
 
 def test_shares_of_outcomes_corrections_and_late_cases(seeded):
     counts = dict(Application.objects.values_list("status").annotate(n=Count("id")))
-    assert counts[ApplicationStatus.COMPLETED] > CASES * 0.7
+    assert counts[ApplicationStatus.APPROVED] > CASES * 0.7
     assert CASES * 0.02 <= counts.get(ApplicationStatus.REJECTED, 0) <= CASES * 0.12
     still_open = sum(counts.get(status, 0) for status in OPEN_STATUSES)
     assert CASES * 0.04 <= still_open <= CASES * 0.13
@@ -168,7 +159,7 @@ def test_each_reached_stage_has_one_step_per_stage_step(seeded):
         statuses = [step.status for step in steps]
         if case.status == ApplicationStatus.REJECTED:
             assert statuses.count(StepStatus.REJECTED) == 1
-        if case.status == ApplicationStatus.COMPLETED:
+        if case.status == ApplicationStatus.APPROVED:
             assert set(statuses) == {StepStatus.APPROVED}
         if case.status == ApplicationStatus.WITHDRAWN:
             assert StepStatus.OPEN not in statuses

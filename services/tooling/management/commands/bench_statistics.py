@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from services.analytics.actions import months_back, summary_refresh, summary_refresh_recent
 from services.analytics.models import Refresh
-from services.applications.models import Application
-from services.core.bench import scenarios_time
+from services.casework.models import Application
+from services.tooling.bench import scenarios_time
 
 
 class Command(BaseCommand):

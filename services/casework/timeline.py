@@ -3,8 +3,8 @@ and which department did it; staff also see who."""
 
 from django.utils.translation import gettext as _
 
-from services.applications.constants import INTERNAL_EVENT_KINDS, EventKind
-from services.applications.models import CaseEvent
+from services.casework.constants import INTERNAL_EVENT_KINDS, EventKind
+from services.casework.models import CaseEvent
 from services.core.i18n import current_is_english
 
 
@@ -16,7 +16,7 @@ def _staff_sentence(event: CaseEvent, department: str) -> str | None:
     """Staff read about the applicant, not to them."""
     if event.kind == EventKind.SUBMITTED:
         return _("The applicant submitted the application.")
-    if event.kind == EventKind.COMPLETED:
+    if event.kind == EventKind.APPROVED:
         return _("The case was approved and is complete.")
     if event.kind == EventKind.REJECTED:
         return _("The case was not approved and is closed.")
@@ -42,9 +42,9 @@ def event_sentence(event: CaseEvent, *, for_staff: bool = False) -> str:
         return _("%(department)s approved its part.") % {"department": department}
     if event.kind == EventKind.STEP_REJECTED:
         return _("%(department)s did not approve.") % {"department": department}
-    if event.kind == EventKind.STEP_CANCELLED:
+    if event.kind == EventKind.STEP_CLOSED:
         return _("The part of %(department)s was closed because the case ended.") % {"department": department}
-    if event.kind == EventKind.COMPLETED:
+    if event.kind == EventKind.APPROVED:
         return _("Your application was approved. The case is complete.")
     if event.kind == EventKind.REJECTED:
         return _("Your application was not approved.")

@@ -7,9 +7,8 @@ import pytest
 from django.core.management import call_command
 
 from services.analytics.models import Refresh, ServiceMonth
-from services.applications.constants import OPEN_STATUSES
-from services.applications.models import Application
-from services.casework.models import Step
+from services.casework.constants import OPEN_STATUSES
+from services.casework.models import Application, Step
 
 pytestmark = pytest.mark.django_db
 

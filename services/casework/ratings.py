@@ -1,27 +1,22 @@
-"""Ratings of finished cases (好差评) and the follow-ups a bad one opens.
+"""Ratings of decided cases (好差评) and the follow-ups a bad one opens.
 
-A citizen rates a finished case once, on five levels, with tags and a comment. A rating of
+A citizen rates a decided case once, on five levels, with tags and a comment. A rating of
 BAD_RATING_MAX or less opens a follow-up for the department that decided the case last: its
 administrators are told, a colleague replies by a deadline in working days, and the citizen
-reads the reply on the case page.
-
-Writes (`application_rate`, `follow_up_reply`) and the reads other contexts use (the
-workbench lists follow-ups through `follow_up_list_for_staff` and `follow_up_get_for_staff`).
+reads the reply on the case page. (What staff and citizens read of them is in `selectors`.)
 """
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from services.accounts.models import Membership
-from services.accounts.selectors import department_admins
-from services.applications.actions import event_record
-from services.applications.constants import BAD_RATING_MAX, DECIDED_STATUSES, EventKind, RatingTag
-from services.applications.models import Application, CaseEvent, FollowUp, Rating
+from services.accounts.selectors import department_admins, staff_department_ids
+from services.casework.constants import BAD_RATING_MAX, DECIDED_STATUSES, DECISION_EVENT_KINDS, EventKind, RatingTag
+from services.casework.history import event_record
+from services.casework.models import Application, CaseEvent, FollowUp, Rating
 from services.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.core.workdays import add_working_days
 from services.notifications.actions import notify
@@ -40,11 +35,6 @@ SCORE_LABELS = {
     1: gettext_lazy("Very dissatisfied"),
 }
 
-# History entries in which a department decided (a person or its automatic check). The last
-# of them names the department a bad rating goes to; later entries with a department (a note,
-# a reveal of masked data after the end) decide nothing.
-DECISION_EVENT_KINDS = (EventKind.STEP_APPROVED, EventKind.STEP_REJECTED, EventKind.REJECTED, EventKind.CHECK_DONE)
-
 
 def score_label(score: int) -> str:
     return str(SCORE_LABELS.get(score, score))
@@ -55,11 +45,9 @@ def tag_labels(tags) -> list[str]:
     return [str(RatingTag(tag).label) for tag in tags if tag in RatingTag.values]
 
 
-def is_finished(application: Application) -> bool:
+def is_decided(application: Application) -> bool:
+    """Approved or not approved: the case has its result and may be rated."""
     return application.status in DECIDED_STATUSES
-
-
-# Writes ------------------------------------------------------------------------------
 
 
 def _rating_clean(*, score, tags, comment) -> tuple[int, list[str], str]:
@@ -105,7 +93,7 @@ def follow_up_department_id(*, application: Application) -> int:
 
 
 def application_rate(*, application_id: int, citizen, score, tags, comment: str = "") -> Rating:
-    """The owner rates a finished case (approved or not approved), once. A rating of
+    """The owner rates a decided case (approved or not approved), once. A rating of
     BAD_RATING_MAX or less opens a follow-up for the department that decided last, due in
     FOLLOW_UP_WORKING_DAYS working days, and tells its administrators."""
     score, tags, comment = _rating_clean(score=score, tags=tags, comment=comment)
@@ -118,7 +106,7 @@ def application_rate(*, application_id: int, citizen, score, tags, comment: str 
         )
         if application is None or not getattr(citizen, "is_citizen", False):
             raise NotFound(_("No application with this reference number was found in your account."))
-        if not is_finished(application):
+        if not is_decided(application):
             raise Conflict(
                 _("You can rate this case when it is finished. It is %(status)s.")
                 % {"status": application.get_status_display()},
@@ -159,6 +147,10 @@ def _follow_up_open(*, application: Application, rating: Rating) -> FollowUp:
     return follow_up
 
 
+def follow_up_not_found() -> NotFound:
+    return NotFound(_("This follow-up does not exist or is not for your department."))
+
+
 def follow_up_reply(*, follow_up_id: int, user, reply: str) -> FollowUp:
     """A staff member of the follow-up's department (any role there) answers the citizen,
     once. Staff of another department are told it does not exist."""
@@ -169,11 +161,11 @@ def follow_up_reply(*, follow_up_id: int, user, reply: str) -> FollowUp:
         follow_up = (
             FollowUp.objects.select_for_update(of=("self",))
             .select_related("rating__application__citizen", "replied_by")
-            .filter(pk=follow_up_id, department_id__in=_staff_department_ids(user))
+            .filter(pk=follow_up_id, department_id__in=staff_department_ids(user=user))
             .first()
         )
         if follow_up is None:
-            raise _follow_up_not_found()
+            raise follow_up_not_found()
         if follow_up.replied_at is not None:
             raise Conflict(
                 _("This follow-up was already answered by %(who)s.") % {"who": follow_up.replied_by},
@@ -199,45 +191,3 @@ def follow_up_reply(*, follow_up_id: int, user, reply: str) -> FollowUp:
             link=reverse("applications:detail", args=[application.reference]),
         )
     return follow_up
-
-
-# Reads -------------------------------------------------------------------------------
-
-
-def _staff_department_ids(user) -> QuerySet:
-    """The user's departments, as a subquery (an auditor's city-wide role has none)."""
-    if not (getattr(user, "is_authenticated", False) and getattr(user, "is_portal_staff", False)):
-        return Membership.objects.none().values("department_id")
-    return Membership.objects.filter(user=user, department__isnull=False).values("department_id")
-
-
-def _follow_up_not_found() -> NotFound:
-    return NotFound(_("This follow-up does not exist or is not for your department."))
-
-
-def _follow_ups_for_staff(user) -> QuerySet[FollowUp]:
-    return FollowUp.objects.filter(department_id__in=_staff_department_ids(user)).select_related(
-        "rating", "rating__application", "rating__application__service", "department", "replied_by"
-    )
-
-
-def follow_up_list_for_staff(*, user) -> QuerySet[FollowUp]:
-    """The open follow-ups of the user's departments, the oldest due first."""
-    return _follow_ups_for_staff(user).filter(replied_at__isnull=True).order_by("due_date", "pk")
-
-
-def follow_up_get_for_staff(*, user, pk: int) -> FollowUp:
-    """A follow-up of the user's own departments, open or answered; any other is 'not found'."""
-    follow_up = _follow_ups_for_staff(user).filter(pk=pk).first()
-    if follow_up is None:
-        raise _follow_up_not_found()
-    return follow_up
-
-
-def rating_for_application(*, application: Application) -> Rating | None:
-    """The case's rating with its follow-up (None when not rated yet)."""
-    return Rating.objects.filter(application=application).select_related("follow_up", "follow_up__department").first()
-
-
-def follow_up_is_overdue(follow_up: FollowUp, today=None) -> bool:
-    return follow_up.replied_at is None and follow_up.due_date < (today or timezone.localdate())
