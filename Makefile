@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint check-migrations schema messages clean
+.PHONY: run test bench lint architecture typecheck check-migrations schema messages clean
 
 # The JavaScript the browser tests inject into pages (axe-core), pinned in package-lock.json.
 BROWSER_JS := tests/browser/node_modules
@@ -30,16 +30,25 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+## The dependency rule of docs/architecture.md (import-linter contracts in pyproject.toml).
+architecture: $(STAMP)
+	$(VENV)/bin/lint-imports
+
+## Type hints of services/ and portal/ (mypy with the Django and DRF plugins).
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
 check-migrations: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run
 
 schema: $(STAMP)
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
-## The whole test suite: lint, migrations, the OpenAPI schema, the browser tests' axe-core (npm ci), then pytest.
-test: messages lint check-migrations schema $(BROWSER_JS)
+## The whole test suite: lint, the import contracts, types, migrations, the OpenAPI schema, the browser
+## tests' axe-core (npm ci), then pytest with branch coverage (a table of what no test ran).
+test: messages lint architecture typecheck check-migrations schema $(BROWSER_JS)
 	.ci/ensure-chromium
-	$(PY) -m pytest
+	$(PY) -m pytest --cov --cov-report=term-missing:skip-covered
 
 ## Speed targets, on PostgreSQL with a million cases (generated once, then kept): the queue, the statistics.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
@@ -50,4 +59,4 @@ bench: messages
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_statistics $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache $(BROWSER_JS)
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .mypy_cache .import_linter_cache .coverage $(BROWSER_JS)

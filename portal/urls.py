@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -24,7 +24,7 @@ from services.catalog.views import service_list
 from services.core.views import elder_mode
 from services.records.api.views import LicenceVerifyApi
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenObtainApi.as_view(), name="auth-token"),
     path("services/", ServiceListApi.as_view(), name="service-list"),
     path("services/<slug:code>/", ServiceGuideApi.as_view(), name="service-guide"),

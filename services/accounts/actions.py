@@ -11,15 +11,21 @@ def citizen_register(*, full_name: str, password: str, mobile: str = "", email: 
     """Create a citizen account. At least one of mobile and email is required; each may
     belong to one account only."""
     User = get_user_model()
-    mobile = mobile or None
-    email = (email or "").strip().lower() or None
+    email = (email or "").strip().lower()
     if not mobile and not email:
         raise PortalError(_("Enter a mobile number or an email address."))
     if mobile and User.objects.filter(mobile=mobile).exists():
         raise PortalError(_("An account with this mobile number already exists."), code="duplicate")
     if email and User.objects.filter(email__iexact=email).exists():
         raise PortalError(_("An account with this email address already exists."), code="duplicate")
-    user = User(username=mobile or email, mobile=mobile, email=email, full_name=full_name, kind=UserKind.CITIZEN)
+    # NULL, not "", for a missing mobile or email (unique columns).
+    user = User(
+        username=mobile or email,
+        mobile=mobile or None,
+        email=email or None,
+        full_name=full_name,
+        kind=UserKind.CITIZEN,
+    )
     user.set_password(password)
     try:
         with transaction.atomic():

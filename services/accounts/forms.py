@@ -41,6 +41,9 @@ class RegisterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if data is None:
+            # Django keeps cleaned_data when clean() returns None; forms.Form returns it.
+            data = self.cleaned_data
         if not data.get("mobile") and not data.get("email") and not self.errors:
             raise forms.ValidationError(_("Enter a mobile number or an email address."))
         if data.get("password") and data.get("password") != data.get("password_again"):

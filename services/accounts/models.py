@@ -1,3 +1,5 @@
+from typing import ClassVar, Self
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -31,12 +33,13 @@ class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=100, blank=True)
     mobile = models.CharField(_("mobile number"), max_length=11, blank=True, null=True, unique=True)
     # NULL, not "", for "no email": unique constraints must allow many accounts without one.
-    email = models.EmailField(_("email address"), blank=True, null=True)  # noqa: DJ001
+    # django-stubs types AbstractUser.email as a str field; overriding it as nullable is valid Django.
+    email = models.EmailField(_("email address"), blank=True, null=True)  # type: ignore[assignment]  # noqa: DJ001
     # The blind index of the resident ID number confirmed for this account (实名核验): only
     # this person's records may be fetched for it. The number itself is never stored here.
     id_digest = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
-    objects = UserManager()
+    objects: ClassVar["UserManager[Self]"] = UserManager()
 
     class Meta:
         constraints = [

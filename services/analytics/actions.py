@@ -6,6 +6,7 @@ import time
 from collections import defaultdict
 from contextlib import contextmanager
 from datetime import date, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, DateField, Exists, F, OuterRef, Q, Sum
@@ -120,7 +121,7 @@ def _figures(*, since: date | None, today: date) -> tuple[list, list, list]:
     decided = Application.objects.filter(
         after("decided_at"), status__in=DECIDED_STATUSES, decided_at__isnull=False
     ).annotate(month=_month("decided_at"))
-    for row in decided.values("month", "service_id").annotate(
+    for decided_row in decided.values("month", "service_id").annotate(
         decided=Count("id"),
         approved=Count("id", filter=Q(status=ApplicationStatus.APPROVED)),
         rejected=Count("id", filter=Q(status=ApplicationStatus.REJECTED)),
@@ -128,9 +129,10 @@ def _figures(*, since: date | None, today: date) -> tuple[list, list, list]:
         corrected=Count("id", filter=Exists(CorrectionRequest.objects.filter(application_id=OuterRef("pk")))),
         processing_days=Sum("processing_working_days"),
     ):
-        month, service_id = row.pop("month"), row.pop("service_id")
-        row["processing_days"] = row["processing_days"] or 0
-        months[month, service_id, lead[service_id]].update(row)
+        counts: dict[str, Any] = dict(decided_row)
+        month, service_id = counts.pop("month"), counts.pop("service_id")
+        counts["processing_days"] = counts["processing_days"] or 0
+        months[month, service_id, lead[service_id]].update(counts)
     histogram = [
         ProcessingDays(
             month=row["month"],
@@ -142,19 +144,21 @@ def _figures(*, since: date | None, today: date) -> tuple[list, list, list]:
         for row in decided.filter(processing_working_days__isnull=False)
         .values("month", "service_id", "processing_working_days")
         .annotate(cases=Count("id"))
+        # Never None (filtered out above): the check narrows the type.
+        if row["processing_working_days"] is not None
     ]
 
     for model, field in ((Evidence, "materials_reused"), (Upload, "uploads")):
-        for row in (
+        for material_row in (
             model.objects.filter(after("application__submitted_at"), application__isnull=False)
             .annotate(month=_month("application__submitted_at"))
             .values("month", "application__service_id")
             .annotate(n=Count("id"))
         ):
-            service_id = row["application__service_id"]
-            months[row["month"], service_id, lead[service_id]][field] = row["n"]
+            service_id = material_row["application__service_id"]
+            months[material_row["month"], service_id, lead[service_id]][field] = material_row["n"]
 
-    for row in (
+    for rating_row in (
         Rating.objects.filter(after("created_at"))
         .annotate(month=_month("created_at"))
         .values("month", "application__service_id")
@@ -164,11 +168,12 @@ def _figures(*, since: date | None, today: date) -> tuple[list, list, list]:
             bad_ratings=Count("id", filter=Q(score__lte=BAD_RATING_MAX)),
         )
     ):
-        month, service_id = row.pop("month"), row.pop("application__service_id")
-        months[month, service_id, lead[service_id]].update(row)
+        counts = dict(rating_row)
+        month, service_id = counts.pop("month"), counts.pop("application__service_id")
+        months[month, service_id, lead[service_id]].update(counts)
 
     # A follow-up counts once it is due, or answered early; in time means answered by the due date.
-    for row in (
+    for follow_up_row in (
         FollowUp.objects.filter(after("due_date", on_date=True))
         .filter(Q(due_date__lt=today) | Q(replied_at__isnull=False))
         .annotate(month=_month("due_date"))
@@ -178,7 +183,10 @@ def _figures(*, since: date | None, today: date) -> tuple[list, list, list]:
             follow_ups_in_time=Count("id", filter=Q(replied_at__date__lte=F("due_date"))),
         )
     ):
-        months[row.pop("month"), row.pop("rating__application__service_id"), row.pop("department_id")].update(row)
+        counts = dict(follow_up_row)
+        months[counts.pop("month"), counts.pop("rating__application__service_id"), counts.pop("department_id")].update(
+            counts
+        )
 
     waits = [
         StepWait(
@@ -193,6 +201,8 @@ def _figures(*, since: date | None, today: date) -> tuple[list, list, list]:
         .annotate(month=_month("decided_at"))
         .values("month", "stage_step_id", "service_id", "department_id", "working_days")
         .annotate(steps=Count("id"))
+        # Never None (filtered out above): the check narrows the type.
+        if row["working_days"] is not None
     ]
 
     rows = [

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 import re
 from datetime import date
 
@@ -5,7 +7,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from services.accounts.models import Department
 from services.analytics.actions import months_back
+from services.catalog.models import Service
 
 # Summary rows are cheap, but a page of ten years of months is not readable on a phone.
 MAX_MONTHS = 36
@@ -46,6 +50,9 @@ class PeriodForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if data is None:
+            # Django keeps cleaned_data when clean() returns None; forms.Form returns it.
+            data = self.cleaned_data
         this_month = timezone.localdate().replace(day=1)
         month_to = data.get("month_to") or this_month
         month_from = data.get("month_from") or months_back(month_to, 11)
@@ -60,15 +67,22 @@ class PeriodForm(forms.Form):
 
 
 class DashboardForm(PeriodForm):
-    department = forms.ModelChoiceField(queryset=None, required=False, label=_("Department"), to_field_name="code")
-    service = forms.ModelChoiceField(queryset=None, required=False, label=_("Service"), to_field_name="code")
+    department: forms.ModelChoiceField[Department] = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Department"), to_field_name="code"
+    )
+    service: forms.ModelChoiceField[Service] = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Service"), to_field_name="code"
+    )
 
     def __init__(self, *args, departments, services, city_wide: bool, department_count: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = departments
+        department, service = self.fields["department"], self.fields["service"]
+        if not isinstance(department, forms.ModelChoiceField) or not isinstance(service, forms.ModelChoiceField):
+            raise TypeError("department and service are model choice fields")
+        department.queryset = departments
         if city_wide:
-            self.fields["department"].empty_label = _("All departments")
+            department.empty_label = _("All departments")
         else:
-            self.fields["department"].empty_label = _("All my departments") if department_count > 1 else None
-        self.fields["service"].queryset = services
-        self.fields["service"].empty_label = _("All services")
+            department.empty_label = _("All my departments") if department_count > 1 else None
+        service.queryset = services
+        service.empty_label = _("All services")

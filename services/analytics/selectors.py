@@ -227,9 +227,11 @@ def measures(*, scope: Scope, by_month_service: bool = False) -> Measures:
     """Totals, and the same figures per month, service and department (and, asked, per
     month and service): two queries."""
     where = scope.period() & scope.filter()
-    total, by_month = Figures(), defaultdict(Figures)
-    by_service, by_department = defaultdict(Figures), defaultdict(Figures)
-    cells = defaultdict(Figures)
+    total = Figures()
+    by_month: defaultdict[date, Figures] = defaultdict(Figures)
+    by_service: defaultdict[int, Figures] = defaultdict(Figures)
+    by_department: defaultdict[int, Figures] = defaultdict(Figures)
+    cells: defaultdict[tuple[date, int], Figures] = defaultdict(Figures)
 
     def groups(row):
         yield from (total, by_month[row["month"]], by_service[row["service_id"]], by_department[row["department_id"]])
@@ -358,7 +360,7 @@ def backlog(*, scope: Scope, today: date | None = None) -> dict[int, dict]:
         .values("service_id")
         .annotate(**counts)
     )
-    return {row.pop("service_id"): row for row in rows}
+    return {row["service_id"]: {k: v for k, v in row.items() if k != "service_id"} for row in rows}
 
 
 def backlog_total(by_service: dict[int, dict]) -> dict:

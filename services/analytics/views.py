@@ -3,6 +3,7 @@ exports, and the public statistics. Every figure comes from `selectors`; these v
 the scope the viewer may see and arrange the figures."""
 
 import csv
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -81,7 +82,7 @@ def dashboard_figures(*, scope: selectors.Scope) -> dict:
         wait["step"], wait["service"] = localized_value(wait, "step"), localized_value(wait, "service")
         wait["department"] = localized_value(wait, "department")
     services = Service.objects.in_bulk(set(measured.by_service) | set(backlog))
-    service_rows = sorted(
+    service_rows: list[dict[str, Any]] = sorted(
         (
             {
                 "service": service,

@@ -1,3 +1,3 @@
-"""The citizen's side of a case: submission (idempotent, with a readable reference number),
-status with its allowed transitions, and the append-only timeline. Casework moves a case
-through `actions.application_transition` and records history with `actions.event_record`."""
+"""The citizen's side: a service's guide with what the wallet already holds, applying page
+by page (drafts, consent, uploads) until casework takes the submission, and the citizen's
+pages and API for following, correcting, withdrawing and rating their cases."""

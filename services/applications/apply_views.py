@@ -29,6 +29,13 @@ def _page_url(code: str, key: str) -> str:
     return reverse("applications:apply-page", args=[code, key])
 
 
+def _following_key(following: selectors.Page | None) -> str:
+    """The key of the next page: every page but the check page, which comes last, has one."""
+    if following is None:
+        raise RuntimeError("only the check page has no page after it")
+    return following.key
+
+
 def _progress(draft: Draft, page) -> dict:
     pages = selectors.draft_pages(service=draft.service, answers=draft.answers)
     keys = [p.key for p in pages]
@@ -73,7 +80,7 @@ def application_page(request, code: str, page: str):
                 return redirect(_page_url(code, selectors.draft_first_incomplete(draft=draft) or CHECK_PAGE))
             # The answers may have changed which pages come next.
             _current, _previous, following = selectors.page_get(service=draft.service, answers=draft.answers, key=page)
-            return redirect(_page_url(code, following.key))
+            return redirect(_page_url(code, _following_key(following)))
     else:
         form = selectors.draft_page_form(draft=draft, page=current)
     return render(
@@ -112,7 +119,7 @@ def _materials(request, draft: Draft, error: str | None = None, status: int = 20
             missing = [row for row in draft_materials(draft=draft) if row["missing"]]
             if not missing:
                 actions.draft_page_reach(draft=draft, page=CHECK_PAGE)
-                return redirect(_page_url(draft.service.code, following.key))
+                return redirect(_page_url(draft.service.code, _following_key(following)))
             error = _("Upload every material marked as needed before you go on.")
             status = 400
         else:
@@ -201,7 +208,7 @@ def _consent(request, draft: Draft):
     if request.method == "POST":
         if request.POST.get("action") == "decline":
             actions.draft_consent_decline(draft=draft)
-            return redirect(_page_url(draft.service.code, following.key))
+            return redirect(_page_url(draft.service.code, _following_key(following)))
         try:
             actions.draft_consent_give(
                 draft=draft,
@@ -211,7 +218,7 @@ def _consent(request, draft: Draft):
         except PortalError as exc:
             error = exc.message
         else:
-            return redirect(_page_url(draft.service.code, following.key))
+            return redirect(_page_url(draft.service.code, _following_key(following)))
     return render(
         request,
         "applications/apply_consent.html",

@@ -3,6 +3,7 @@ application's answers and says approve, reject or hand over to a person, with a 
 history records. `step_check_run` runs a step's check on its department's queue (the Celery
 task `casework.run_check`)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -65,7 +66,8 @@ def housing_income_limit(answers: dict, today: date) -> CheckResult:
     )
 
 
-CHECKS = {
+# By name: a step stores the name as text (AutomaticCheck is a str enum).
+CHECKS: dict[str, Callable[[dict, date], CheckResult]] = {
     AutomaticCheck.APPLICANT_ADULT: applicant_adult,
     AutomaticCheck.HOUSING_INCOME_LIMIT: housing_income_limit,
 }

@@ -25,6 +25,9 @@ class QueueFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if data is None:
+            # Django keeps cleaned_data when clean() returns None; forms.Form returns it.
+            data = self.cleaned_data
         start, end = data.get("submitted_from"), data.get("submitted_to")
         if start and end and start > end:
             self.add_error("submitted_to", _("The end date is before the start date."))

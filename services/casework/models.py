@@ -123,7 +123,8 @@ class CaseEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise AppendOnlyError("case history is append-only")
-        super().save(*args, **kwargs)
+        # django-stubs types pk as never None, but it is None until the first save.
+        super().save(*args, **kwargs)  # type: ignore[unreachable]
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("case history is append-only")
@@ -188,6 +189,8 @@ class Step(models.Model):
     working_days = models.PositiveSmallIntegerField(null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # For display, set by selectors.steps_with_deadline_state (a DeadlineState value).
+    deadline_state: str
 
     class Meta:
         ordering = ["created_at", "pk"]

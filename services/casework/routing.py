@@ -98,7 +98,7 @@ def case_route(*, application_id: int) -> str:
             case_transition(application=application, to_status=ApplicationStatus.APPROVED, event=EventKind.APPROVED)
             citizen_tell_decided(application=application)
             _licence_request(application)
-            return "completed"
+            return "approved"
         application.current_stage = stage.position
         if application.status == ApplicationStatus.SUBMITTED:
             case_transition(

@@ -80,15 +80,17 @@ def application_predicted_date(*, application: Application) -> date | None:
     decided cases, counted from submission, never later than the promised date."""
     if application.status not in OPEN_STATUSES:
         return None
-    recent = list(
-        Application.objects.filter(
+    recent = [
+        days
+        for days in Application.objects.filter(
             service_id=application.service_id,
             status=ApplicationStatus.APPROVED,
             processing_working_days__isnull=False,
         )
         .order_by("-decided_at")
         .values_list("processing_working_days", flat=True)[:50]
-    )
+        if days is not None  # never None (filtered above): the check narrows the type
+    ]
     if len(recent) < 5:
         return application.due_date
     typical = sorted(recent)[len(recent) // 2]

@@ -28,7 +28,7 @@ def _staff_sentence(event: CaseEvent, department: str) -> str | None:
 
 
 def event_sentence(event: CaseEvent, *, for_staff: bool = False) -> str:
-    department = event.department.name if event.department_id else ""
+    department = event.department.name if event.department is not None else ""
     stage = event_stage_name(event)
     if for_staff:
         sentence = _staff_sentence(event, department)

@@ -1,6 +1,8 @@
 """The catalogue for administrators: services, materials and workflows, without code.
 A workflow version that cases have used is read-only; copy it to change the route."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +24,14 @@ class ServiceAdmin(admin.ModelAdmin):
     inlines = [MaterialInline]
 
 
-class ReadOnlyWhenUsed:
+if TYPE_CHECKING:
+    # For the type checker the mixin is an inline: its super() calls reach InlineModelAdmin.
+    _InlineBase = admin.options.InlineModelAdmin
+else:
+    _InlineBase = object
+
+
+class ReadOnlyWhenUsed(_InlineBase):
     """Inlines of a workflow version that cases have used cannot change."""
 
     def _used(self, obj) -> bool:

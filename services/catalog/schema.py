@@ -11,6 +11,7 @@ into a Django form, which is how answers are validated on the server for pages a
 """
 
 from datetime import date
+from typing import TypedDict
 
 import jsonschema
 from django import forms
@@ -121,7 +122,14 @@ def schema_check(schema) -> list[str]:
     return problems
 
 
-def text(value: dict | None) -> str:
+class Text(TypedDict):
+    """A text in both languages, as the meta-schema requires it (`_TEXT`)."""
+
+    zh: str
+    en: str
+
+
+def text(value: Text | None) -> str:
     if not value:
         return ""
     return value.get("en") if current_is_english() else value.get("zh")
@@ -131,21 +139,24 @@ class MobileField(forms.CharField):
     default_validators = [validate_mobile]
 
     def to_python(self, value):
-        return normalize_mobile(super().to_python(value))
+        # None only with empty_value=None, which normalizing reads as "" all the same.
+        return normalize_mobile(super().to_python(value) or "")
 
 
 class CreditCodeField(forms.CharField):
     default_validators = [validate_credit_code]
 
     def to_python(self, value):
-        return normalize_credit_code(super().to_python(value))
+        # None only with empty_value=None, which normalizing reads as "" all the same.
+        return normalize_credit_code(super().to_python(value) or "")
 
 
 class IdNumberField(forms.CharField):
     default_validators = [validate_id_number]
 
     def to_python(self, value):
-        return normalize_id_number(super().to_python(value))
+        # None only with empty_value=None, which normalizing reads as "" all the same.
+        return normalize_id_number(super().to_python(value) or "")
 
 
 def _form_field(spec: dict) -> forms.Field:
@@ -287,7 +298,11 @@ def condition_holds(condition: dict | None, answers: dict) -> bool:
     if op == "contains":
         return str(expected) in str(answer)
     if op == "in":
+        if expected is None:
+            raise TypeError("the value of 'in' is a list")  # as iterating None would
         return str(answer) in {str(v) for v in expected}
+    if expected is None:
+        return False  # not a number, as below
     try:
         number, limit = float(answer), float(expected)
     except (TypeError, ValueError):

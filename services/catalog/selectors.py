@@ -81,7 +81,7 @@ def workflow_departments(*, workflow: WorkflowTemplate | None) -> list:
     """Departments involved, in the order they first act."""
     if workflow is None:
         return []
-    seen = {}
+    seen: dict[int, Department] = {}
     for stage in workflow.stages.all():
         for step in stage.steps.all():
             seen.setdefault(step.department.pk, step.department)

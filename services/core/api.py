@@ -28,7 +28,7 @@ def exception_handler(exc, context):
         summary = messages[0] if len(messages) == 1 else _("Some of the input needs your attention.")
         return Response({"code": "invalid_input", "detail": summary, "errors": errors}, status=400)
     if isinstance(exc, PortalError):
-        body = {"code": exc.code, "detail": str(exc.message)}
+        body: dict[str, object] = {"code": exc.code, "detail": str(exc.message)}
         if isinstance(exc, InvalidInput):
             body["errors"] = exc.errors
         return Response(body, status=exc.status)

@@ -25,7 +25,7 @@ def _outside_channels(user) -> list[tuple[str, str]]:
     """(channel, address) for every channel outside the portal this person can be reached on."""
     if not user.is_active:
         return []
-    channels = []
+    channels: list[tuple[str, str]] = []
     if user.email:
         channels.append((Channel.EMAIL, user.email))
     if user.mobile:

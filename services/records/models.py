@@ -37,7 +37,8 @@ class DataAccess(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise AppendOnlyError("the data-access log is append-only")
-        super().save(*args, **kwargs)
+        # django-stubs types pk as never None, but it is None until the first save.
+        super().save(*args, **kwargs)  # type: ignore[unreachable]
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("the data-access log is append-only")
@@ -263,6 +264,8 @@ class VerifiedAttribute(models.Model):
     method = models.CharField(max_length=100, default="registry lookup by resident ID number")
     disputed_at = models.DateTimeField(null=True, blank=True)
     dispute_note = models.TextField(blank=True)
+    # The decrypted value, set on the attributes that selectors.attributes_current returns.
+    plain: str
 
     class Meta:
         ordering = ["name", "-verified_at"]

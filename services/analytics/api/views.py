@@ -51,7 +51,9 @@ class OpenStatisticsApi(APIView):
     )
     def get(self, request):
         form = PeriodForm(request.query_params)
-        errors = {} if form.is_valid() else {name: list(messages) for name, messages in form.errors.items()}
+        errors: dict[str, list[str]] = (
+            {} if form.is_valid() else {name: [str(m) for m in messages] for name, messages in form.errors.items()}
+        )
         service = None
         code = request.query_params.get("service")
         if code:

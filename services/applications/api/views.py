@@ -1,3 +1,5 @@
+from typing import cast
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -62,7 +64,8 @@ class ApplicationDetailOut(ApplicationListOut):
 
     def get_timeline(self, application) -> list[dict]:
         events = selectors.application_events(application=application)
-        return TimelineEntryOut(timeline_entries(events), many=True).data
+        # many=True makes a ListSerializer, whose data is a list (the stubs say a ReturnDict).
+        return cast(list[dict], TimelineEntryOut(timeline_entries(events), many=True).data)
 
 
 class ApplicationListCreateApi(APIView):

@@ -1,6 +1,8 @@
 """The workbench's operations as an API: the queue (filtered, paged by key), one step with
 its case, claims, decisions, notes, assignment and the reveal of masked data."""
 
+from typing import cast
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -44,7 +46,8 @@ class QueueOut(serializers.Serializer):
 
 class AnswerOut(serializers.Serializer):
     name = serializers.CharField()
-    label = serializers.CharField()
+    # DRF's metaclass takes declared fields off the class; the stubs read this as overriding Field.label.
+    label = serializers.CharField()  # type: ignore[assignment]
     value = serializers.CharField(help_text="Resident ID and mobile numbers are masked.")
     masked = serializers.BooleanField()
 
@@ -76,15 +79,17 @@ class StepDetailOut(StepOut):
         rows = [
             row for _title, group in selectors.case_answers_for_staff(application=step.application) for row in group
         ]
-        return AnswerOut(rows, many=True).data
+        # many=True makes a ListSerializer, whose data is a list (the stubs say a ReturnDict).
+        return cast(list[dict], AnswerOut(rows, many=True).data)
 
     def get_history(self, step) -> list[dict]:
-        return TimelineOut(
-            timeline_entries(selectors.application_events(application=step.application), for_staff=True), many=True
-        ).data
+        entries = timeline_entries(selectors.application_events(application=step.application), for_staff=True)
+        # many=True makes a ListSerializer, whose data is a list (the stubs say a ReturnDict).
+        return cast(list[dict], TimelineOut(entries, many=True).data)
 
     def get_notes(self, step) -> list[dict]:
-        return NoteOut(selectors.case_notes(application_id=step.application_id), many=True).data
+        # many=True makes a ListSerializer, whose data is a list (the stubs say a ReturnDict).
+        return cast(list[dict], NoteOut(selectors.case_notes(application_id=step.application_id), many=True).data)
 
 
 class DecisionIn(serializers.Serializer):

@@ -1,3 +1,5 @@
+from typing import cast
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -26,7 +28,8 @@ class MaterialOut(serializers.Serializer):
     name_en = serializers.CharField()
     note_zh = serializers.CharField()
     note_en = serializers.CharField()
-    required = serializers.BooleanField()
+    # DRF's metaclass takes declared fields off the class; the stubs read this as overriding Field.required.
+    required = serializers.BooleanField()  # type: ignore[assignment]
 
 
 class StepOut(serializers.Serializer):
@@ -55,11 +58,13 @@ class ServiceGuideOut(ServiceListOut):
 
     def get_departments(self, service) -> list[dict]:
         workflow = selectors.service_active_workflow(service=service)
-        return DepartmentOut(selectors.workflow_departments(workflow=workflow), many=True).data
+        # many=True makes a ListSerializer, whose data is a list (the stubs say a ReturnDict).
+        return cast(list[dict], DepartmentOut(selectors.workflow_departments(workflow=workflow), many=True).data)
 
     def get_stages(self, service) -> list[dict]:
         workflow = selectors.service_active_workflow(service=service)
-        return StageOut(workflow.stages.all() if workflow else [], many=True).data
+        # many=True makes a ListSerializer, whose data is a list (the stubs say a ReturnDict).
+        return cast(list[dict], StageOut(workflow.stages.all() if workflow else [], many=True).data)
 
 
 class ServiceListApi(APIView):

@@ -213,6 +213,8 @@ class Command(BaseCommand):
             citizen = User.objects.get(mobile=mobile)
             for code in codes:
                 document_type = DocumentType.objects.get(code=code)
+                if document_type.issuer is None:
+                    raise ValueError(f"{code}: a wallet document needs a document type with an issuer")
                 WalletDocument.objects.get_or_create(
                     citizen=citizen,
                     document_type=document_type,

@@ -42,7 +42,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, connections, reset_queries, transaction
+from django.db import connection, connections, models, reset_queries, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
 
@@ -51,7 +51,7 @@ from services.casework.constants import BAD_RATING_MAX, ApplicationStatus, Ratin
 from services.casework.deadlines import step_deadline
 from services.casework.models import Application, CorrectionRequest, FollowUp, Rating, ReferenceCounter, Step
 from services.catalog.constants import StepRole
-from services.catalog.models import WorkflowTemplate
+from services.catalog.models import Material, Service, Stage, StageStep, WorkflowTemplate
 from services.core.crypto import protect
 from services.core.workdays import add_working_days, is_working_day, working_days_between
 from services.records.models import DocumentSource, Evidence, Upload, WalletDocument
@@ -356,18 +356,20 @@ _ROLES = (StepRole.CLERK.value, StepRole.REVIEWER.value, "admin")
 def _timestamps_as_given():
     """bulk_create stamps auto_now_add fields with the present time; a history needs the times
     the things happened, so the fields take the value given while the history is written."""
-    fields = [
-        model._meta.get_field(name)
-        for model, name in (
-            (Step, "created_at"),
-            (CorrectionRequest, "requested_at"),
-            (Rating, "created_at"),
-            (FollowUp, "created_at"),
-            (Upload, "created_at"),
-            (Evidence, "created_at"),
-            (WalletDocument, "created_at"),
-        )
-    ]
+    fields: list[models.DateField] = []
+    for model, name in (
+        (Step, "created_at"),
+        (CorrectionRequest, "requested_at"),
+        (Rating, "created_at"),
+        (FollowUp, "created_at"),
+        (Upload, "created_at"),
+        (Evidence, "created_at"),
+        (WalletDocument, "created_at"),
+    ):
+        field = model._meta.get_field(name)
+        if not isinstance(field, models.DateField):
+            raise TypeError(f"{model.__name__}.{name} is not a date field")
+        fields.append(field)
     saved = [(field, field.auto_now_add) for field in fields]
     try:
         for field in fields:
@@ -426,21 +428,21 @@ class _Calendar:
 
 @dataclass(slots=True)
 class _Service:
-    workflow: object
-    service: object
-    stages: list  # [(stage, [stage_step, ...])]
+    workflow: WorkflowTemplate
+    service: Service
+    stages: list[tuple[Stage, list[StageStep]]]
     stage_weights: list[float]
     lead_steps: list[int]  # per stage, the index of its heaviest step
     ratios: dict  # stage_step pk -> its weight over its stage's heaviest
-    materials: list
+    materials: list[Material]
     pace: float
     late_share: float
 
 
 @dataclass(slots=True)
 class _Stage:
-    stage: object
-    steps: list
+    stage: Stage
+    steps: list[StageStep]
     opened: datetime
     works: list[int]
     decisions: list[datetime]
@@ -531,7 +533,8 @@ class _History:
             }
             stage_weights, lead_steps, ratios = [], [], {}
             for _, steps in stages:
-                heaviest = max(range(len(steps)), key=lambda i, steps=steps: weight[steps[i].pk])
+                step_weights = [weight[s.pk] for s in steps]
+                heaviest = max(range(len(steps)), key=step_weights.__getitem__)
                 top = weight[steps[heaviest].pk]
                 stage_weights.append(top)
                 lead_steps.append(heaviest)
@@ -681,7 +684,8 @@ class _History:
         # (the field leaves a value it finds encrypted as it is).
         answers = protect(ANSWERS)
         sequence = self.sequence
-        cases, documents = [], []
+        cases: list[_Case] = []
+        documents: list[WalletDocument] = []
         for _ in range(size):
             plan, cut, withdrawn = self._plan()
             day = plan.submitted.date()
@@ -720,6 +724,8 @@ class _History:
         for case in cases:
             pk = case.application.pk
             if case.correction is not None:
+                if case.asked_by is None:
+                    raise ValueError("A correction request without the step that asked for it.")
                 case.correction.application_id = pk
                 case.correction.step_id = case.steps[case.asked_by].pk
                 corrections.append(case.correction)
@@ -738,6 +744,8 @@ class _History:
         follow_ups = []
         for case in cases:
             if case.follow_up is not None:
+                if case.rating is None:
+                    raise ValueError("A follow-up without its rating.")
                 case.follow_up.rating_id = case.rating.pk
                 follow_ups.append(case.follow_up)
         FollowUp.objects.bulk_create(follow_ups, batch_size=ROWS_PER_INSERT)
@@ -787,15 +795,16 @@ class _History:
             application.current_stage = planned.stage.position
             started_on = planned.opened.date()
             paused = planned.pause if correction is not None and correction[0] == index and resolved_in_time else 0
-            rejecting = index == len(plan.stages) - 1 and plan.rejected_by is not None
-            rejected_at = planned.decisions[plan.rejected_by] if rejecting else None
+            rejected_by = plan.rejected_by if index == len(plan.stages) - 1 else None
+            rejected_at = planned.decisions[rejected_by] if rejected_by is not None else None
+            decided: datetime | None
             for position, (stage_step, decided) in enumerate(zip(planned.steps, planned.decisions, strict=True)):
                 due_soon_on, due_date = cal.deadline(started_on, stage_step.days)
                 if paused:
                     due_soon_on, due_date = cal.add(due_soon_on, paused), cal.add(due_date, paused)
-                if rejecting and position == plan.rejected_by:
+                if rejected_by is not None and position == rejected_by:
                     status = StepStatus.REJECTED
-                elif rejecting and decided >= rejected_at:
+                elif rejected_at is not None and decided >= rejected_at:
                     # Still open when a sibling rejected: closed with the case.
                     status, decided = StepStatus.CLOSED, rejected_at
                 else:
@@ -803,7 +812,8 @@ class _History:
                 if cut is not None and decided > cut:
                     status, decided = (StepStatus.CLOSED, cut) if withdrawn else (StepStatus.OPEN, None)
                 decider = None
-                if status in (StepStatus.APPROVED, StepStatus.REJECTED):
+                # Approved and rejected steps always have their decision time.
+                if decided is not None and status in (StepStatus.APPROVED, StepStatus.REJECTED):
                     decider = staff[stage_step.department_id][stage_step.role]
                     if last_decision is None or decided >= last_decision[0]:
                         last_decision = (decided, stage_step.department_id)
@@ -834,7 +844,7 @@ class _History:
                     asked_by = len(steps) - 1
 
         request = None
-        if asked_by is not None and (cut is None or correction[2] <= cut):
+        if asked_by is not None and correction is not None and (cut is None or correction[2] <= cut):
             index, position, requested, resolved, pause = correction
             if not resolved_in_time:
                 # Still waiting for the citizen, or closed unanswered by the withdrawal.
@@ -919,6 +929,8 @@ class _History:
         FOLLOW_UP_WORKING_DAYS; most are answered, the most recent ones maybe not yet."""
         rng, cal = self.rng, self.cal
         rating = case.rating
+        if rating is None:
+            raise ValueError("A follow-up needs the case's rating.")
         rated_on = rating.created_at.date()
         follow_up = _new(
             FollowUp,
