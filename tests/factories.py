@@ -82,6 +82,13 @@ class StaffFactory(factory.django.DjangoModelFactory):
                 Membership.objects.create(user=obj, department=department, role=role)
 
 
+def staff_of(department_code: str | None, role: str = StaffRole.REVIEWER):
+    """A new staff member with `role` in the existing department `department_code` (None for
+    the city-wide roles: leader, auditor)."""
+    department = Department.objects.get(code=department_code) if department_code else None
+    return StaffFactory(membership__department=department, membership__role=role)
+
+
 def make_service(
     *, code: str = "test-service", stages: list[list[str]], promised_days: int = 5, schema=None
 ) -> Service:

@@ -49,13 +49,3 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
-
-
-def test_argon2_is_the_first_password_hasher():
-    from django.conf import settings
-
-    # The test suite swaps in a fast hasher per test; the module's own list is what production uses.
-    import portal.settings as production
-
-    assert production.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
-    assert settings.AUTH_USER_MODEL == "accounts.User"

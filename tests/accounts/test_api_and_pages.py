@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.urls import reverse
 
 from services.accounts.constants import UserKind
@@ -26,6 +27,38 @@ def _register_data(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+# --- how passwords are stored ---------------------------------------------------------------
+
+
+@pytest.fixture
+def production_hashers(settings):
+    """The password hashers of production (the suite swaps in a fast one for every test)."""
+    import portal.settings as production
+
+    settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS
+
+
+def test_a_new_password_is_stored_as_an_argon2_hash(client, production_hashers):
+    client.post(REGISTER_URL, _register_data())
+
+    user = get_user_model().objects.get(mobile="13912340000")
+    assert user.password.startswith("argon2$")
+    assert NEW_PASSWORD not in user.password
+    assert user.check_password(NEW_PASSWORD)
+
+
+def test_an_older_hash_becomes_argon2_when_its_owner_signs_in(client, production_hashers):
+    citizen = CitizenFactory(mobile="13800000011")
+    get_user_model().objects.filter(pk=citizen.pk).update(password=make_password(PASSWORD, hasher="pbkdf2_sha256"))
+
+    response = client.post(SIGNIN_URL, {"username": "13800000011", "password": PASSWORD})
+
+    assert response.status_code == 302
+    citizen.refresh_from_db()
+    assert citizen.password.startswith("argon2$")
+    assert citizen.check_password(PASSWORD)
 
 
 # --- token endpoint ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from services.analytics import actions
 from services.analytics.models import ServiceMonth
 from tests.analytics.history import at
 from tests.casework.helpers import submit
-from tests.factories import CitizenFactory, StaffFactory
+from tests.factories import CitizenFactory, staff_of
 
 pytestmark = pytest.mark.django_db
 
@@ -22,19 +22,14 @@ DASHBOARD = "/analytics/"
 PERIOD = "?month_from=2026-09&month_to=2026-11"
 
 
-def staff(role, code=None):
-    department = Department.objects.get(code=code) if code else None
-    return StaffFactory(membership__department=department, membership__role=role)
-
-
 @pytest.fixture
 def leader(db):
-    return staff(StaffRole.LEADER)
+    return staff_of(None, StaffRole.LEADER)
 
 
 @pytest.fixture
 def psb_admin(history):
-    return staff(StaffRole.DEPARTMENT_ADMIN, "psb")
+    return staff_of("psb", StaffRole.DEPARTMENT_ADMIN)
 
 
 def test_the_leader_sees_every_department_and_the_ranking(client, history, leader):
@@ -73,7 +68,7 @@ def test_a_department_admin_cannot_export_another_department_s_figures(client, h
 
 @pytest.mark.parametrize("role", [StaffRole.REVIEWER, StaffRole.CLERK, StaffRole.AUDITOR])
 def test_other_staff_are_refused(client, history, role):
-    client.force_login(staff(role, None if role == StaffRole.AUDITOR else "psb"))
+    client.force_login(staff_of(None if role == StaffRole.AUDITOR else "psb", role))
     assert client.get(DASHBOARD).status_code == 403
     assert client.get("/analytics/export/steps.csv").status_code == 403
 
@@ -180,7 +175,7 @@ def test_csv_cells_that_start_with_a_tab_are_written_as_text(client, history, le
 )
 def test_the_header_links_each_role_to_its_pages(client, history, role, workbench, statistics, audit):
     department = None if role in (StaffRole.LEADER, StaffRole.AUDITOR) else "psb"
-    client.force_login(staff(role, department))
+    client.force_login(staff_of(department, role))
     header = client.get("/").content.decode().split("</header>")[0]
     assert ('href="/workbench/"' in header) is workbench
     assert ('href="/analytics/"' in header) is statistics
@@ -188,7 +183,7 @@ def test_the_header_links_each_role_to_its_pages(client, history, role, workbenc
 
 
 def test_a_leader_who_also_reviews_keeps_the_workbench(client, history):
-    user = staff(StaffRole.LEADER)
+    user = staff_of(None, StaffRole.LEADER)
     Membership.objects.create(user=user, department=Department.objects.get(code="psb"), role=StaffRole.REVIEWER)
     client.force_login(user)
     header = client.get("/").content.decode().split("</header>")[0]

@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from services.casework.constants import ApplicationStatus, EventKind
 from services.casework.history import event_record
 from services.casework.models import Application, Step
 from tests.factories import VALID_ANSWERS, CitizenFactory, DepartmentFactory, StaffFactory, make_service
+from tests.helpers import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -45,37 +44,14 @@ def body(service: str = "birth-registration", **answers) -> dict:
 
 
 @pytest.fixture
-def service():
-    return make_service(code="birth-registration", stages=[["health"], ["police", "social"]])
-
-
-@pytest.fixture
-def citizen():
-    return CitizenFactory()
-
-
-@pytest.fixture
 def citizen_api(api_client, citizen):
     api_client.force_authenticate(user=citizen)
     return api_client
 
 
-@pytest.fixture
-def citizen_client(client, citizen):
-    client.force_login(citizen)
-    return client
-
-
 def submit(api_client, payload: dict, on_commit, **headers):
     with on_commit(execute=True):
         return api_client.post(LIST_API, payload, format="json", **headers)
-
-
-def _count_queries(client, url: str, **extra) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url, **extra)
-    assert response.status_code == 200
-    return len(queries)
 
 
 # --- submission ---------------------------------------------------------------------------------
@@ -511,12 +487,12 @@ def test_list_api_query_count_does_not_grow_with_the_number_of_cases(
     citizen_api, citizen, service, django_capture_on_commit_callbacks, django_assert_max_num_queries
 ):
     _submitted(citizen, django_capture_on_commit_callbacks)
-    few = _count_queries(citizen_api, LIST_API)
+    few = count_queries(citizen_api, LIST_API)
     for _ in range(9):
         _submitted(citizen, django_capture_on_commit_callbacks)
 
     with django_assert_max_num_queries(4):
-        many = _count_queries(citizen_api, LIST_API)
+        many = count_queries(citizen_api, LIST_API)
 
     assert many == few
 
@@ -530,9 +506,9 @@ def test_detail_api_query_count_does_not_grow_with_events_or_open_steps(
     wide = _submitted(citizen, django_capture_on_commit_callbacks, "wide")
     _add_events(wide, 12)
 
-    few = _count_queries(citizen_api, detail_api(small.reference))
+    few = count_queries(citizen_api, detail_api(small.reference))
     with django_assert_max_num_queries(6):
-        many = _count_queries(citizen_api, detail_api(wide.reference))
+        many = count_queries(citizen_api, detail_api(wide.reference))
 
     assert many == few
     assert len(citizen_api.get(detail_api(wide.reference)).json()["timeline"]) == 14
@@ -547,10 +523,10 @@ def test_detail_page_query_count_does_not_grow_with_events_or_open_steps(
     wide = _submitted(citizen, django_capture_on_commit_callbacks, "wide")
     _add_events(wide, 12)
 
-    few = _count_queries(citizen_client, detail_page(small.reference))
+    few = count_queries(citizen_client, detail_page(small.reference))
     with django_assert_max_num_queries(11):
-        many = _count_queries(citizen_client, detail_page(wide.reference))
+        many = count_queries(citizen_client, detail_page(wide.reference))
 
     assert many == few
     with django_assert_max_num_queries(11):
-        _count_queries(citizen_client, detail_page(wide.reference), HTTP_HX_REQUEST="true")
+        count_queries(citizen_client, detail_page(wide.reference), HTTP_HX_REQUEST="true")

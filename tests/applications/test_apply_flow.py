@@ -74,6 +74,7 @@ SCHEMA = {
 
 @pytest.fixture
 def service():
+    """Marriage registration, page by page (this module's own, not the shared birth registration)."""
     service = make_service(code="marry", stages=[["mca"]], schema=SCHEMA)
     Material.objects.filter(service=service).update(name_en="ID card", position=0)
     Material.objects.create(
@@ -81,17 +82,6 @@ def service():
     )
     Material.objects.create(service=service, position=2, name_zh="其他", name_en="Other", required=False)
     return service
-
-
-@pytest.fixture
-def citizen():
-    return CitizenFactory()
-
-
-@pytest.fixture
-def browser(client, citizen):
-    client.force_login(citizen)
-    return client
 
 
 def page(key: str) -> str:
@@ -105,37 +95,37 @@ def _id_card(service) -> Material:
     return service.materials.get(position=0)
 
 
-def _through_questions(browser, married_before="no"):
-    browser.post(page("about"), {**ABOUT, "married_before": married_before, "action": "next"})
+def _through_questions(citizen_client, married_before="no"):
+    citizen_client.post(page("about"), {**ABOUT, "married_before": married_before, "action": "next"})
     if married_before == "yes":
-        browser.post(page("earlier"), {"certificate_no": "京离字2020第1号", "action": "next"})
-    browser.post(page("contact"), {"mobile": "13812345678", "action": "next"})
+        citizen_client.post(page("earlier"), {"certificate_no": "京离字2020第1号", "action": "next"})
+    citizen_client.post(page("contact"), {"mobile": "13812345678", "action": "next"})
 
 
-def _upload(browser, service, content=PDF, name="id.pdf", material=None):
+def _upload(citizen_client, service, content=PDF, name="id.pdf", material=None):
     material = material or _id_card(service)
-    return browser.post(
+    return citizen_client.post(
         page("materials"), {"material": material.pk, "file": SimpleUploadedFile(name, content, "application/pdf")}
     )
 
 
-def test_start_goes_to_the_first_page_and_resumes_where_the_citizen_stopped(browser, service):
-    assert browser.get("/services/marry/apply/").url == page("about")
-    browser.post(page("about"), {**ABOUT, "action": "next"})
-    assert browser.get("/services/marry/apply/").url == page("about")  # the last page reached
-    browser.get(page("contact"))
-    browser.post(page("contact"), {"mobile": "", "action": "save"})
-    assert browser.get("/services/marry/apply/").url == page("contact")
+def test_start_goes_to_the_first_page_and_resumes_where_the_citizen_stopped(citizen_client, service):
+    assert citizen_client.get("/services/marry/apply/").url == page("about")
+    citizen_client.post(page("about"), {**ABOUT, "action": "next"})
+    assert citizen_client.get("/services/marry/apply/").url == page("about")  # the last page reached
+    citizen_client.get(page("contact"))
+    citizen_client.post(page("contact"), {"mobile": "", "action": "save"})
+    assert citizen_client.get("/services/marry/apply/").url == page("contact")
 
 
-def test_one_group_of_questions_per_page(browser, service):
-    html = browser.get(page("about")).content.decode()
+def test_one_group_of_questions_per_page(citizen_client, service):
+    html = citizen_client.get(page("about")).content.decode()
     assert 'name="full_name"' in html and 'name="married_before"' in html
     assert 'name="mobile"' not in html and 'name="certificate_no"' not in html
 
 
-def test_an_error_is_summarised_with_a_link_and_nothing_typed_is_lost(browser, service, citizen):
-    response = browser.post(
+def test_an_error_is_summarised_with_a_link_and_nothing_typed_is_lost(citizen_client, service, citizen):
+    response = citizen_client.post(
         page("about"), {**ABOUT, "id_number": "110105194912310021", "action": "next"}, HTTP_ACCEPT_LANGUAGE="en"
     )
     html = response.content.decode()
@@ -146,29 +136,29 @@ def test_an_error_is_summarised_with_a_link_and_nothing_typed_is_lost(browser, s
     assert Draft.objects.get(citizen=citizen).answers["full_name"] == "王小明"  # saved all the same
 
 
-def test_a_question_is_asked_only_when_an_earlier_answer_calls_for_it(browser, service, citizen):
-    response = browser.post(page("about"), {**ABOUT, "married_before": "no", "action": "next"})
+def test_a_question_is_asked_only_when_an_earlier_answer_calls_for_it(citizen_client, service, citizen):
+    response = citizen_client.post(page("about"), {**ABOUT, "married_before": "no", "action": "next"})
     assert response.url == page("contact")  # the divorce page is skipped
-    assert browser.get(page("earlier")).status_code == 302
+    assert citizen_client.get(page("earlier")).status_code == 302
 
-    response = browser.post(page("about"), {**ABOUT, "married_before": "yes", "action": "next"})
+    response = citizen_client.post(page("about"), {**ABOUT, "married_before": "yes", "action": "next"})
     assert response.url == page("earlier")
-    missing = browser.post(page("earlier"), {"certificate_no": "", "action": "next"})
+    missing = citizen_client.post(page("earlier"), {"certificate_no": "", "action": "next"})
     assert "error-summary" in missing.content.decode()
 
 
-def test_an_answer_to_a_question_no_longer_asked_is_not_submitted(browser, service, citizen):
-    _through_questions(browser, married_before="yes")
-    browser.post(page("about"), {**ABOUT, "married_before": "no", "action": "next"})
-    _upload(browser, service)
-    browser.post(page("materials"), {"action": "continue"})
-    browser.post(page("check"))
+def test_an_answer_to_a_question_no_longer_asked_is_not_submitted(citizen_client, service, citizen):
+    _through_questions(citizen_client, married_before="yes")
+    citizen_client.post(page("about"), {**ABOUT, "married_before": "no", "action": "next"})
+    _upload(citizen_client, service)
+    citizen_client.post(page("materials"), {"action": "continue"})
+    citizen_client.post(page("check"))
     application = Application.objects.get()
     assert "certificate_no" not in application.answers
 
 
-def test_htmx_autosave_keeps_typing_without_moving_on(browser, service, citizen):
-    response = browser.post(
+def test_htmx_autosave_keeps_typing_without_moving_on(citizen_client, service, citizen):
+    response = citizen_client.post(
         "/services/marry/apply/about/save/", {"full_name": "李四", "id_number": "12"}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200
@@ -187,17 +177,17 @@ def test_htmx_autosave_keeps_typing_without_moving_on(browser, service, citizen)
     ],
 )
 def test_forged_and_empty_uploads_are_refused_clearly_and_the_draft_keeps_everything(
-    browser, service, citizen, content, name, code
+    citizen_client, service, citizen, content, name, code
 ):
-    _through_questions(browser)
+    _through_questions(citizen_client)
     before = dict(Draft.objects.get(citizen=citizen).answers)
-    response = _upload(browser, service, content=content, name=name)
+    response = _upload(citizen_client, service, content=content, name=name)
     html = response.content.decode()
     assert response.status_code == 400
     assert "error-summary" in html
     assert not Upload.objects.exists()
     assert Draft.objects.get(citizen=citizen).answers == before
-    en = _upload(browser, service, content=content, name=name)
+    en = _upload(citizen_client, service, content=content, name=name)
     assert en.status_code == 400
 
 
@@ -212,26 +202,26 @@ def test_the_english_messages_for_forged_uploads(client, service, citizen):
     assert "not a photo (JPEG or PNG) or a PDF" in response.content.decode()
 
 
-def test_an_oversized_upload_is_refused(browser, service, settings):
+def test_an_oversized_upload_is_refused(citizen_client, service, settings):
     settings.UPLOAD_MAX_BYTES = 1024
-    _through_questions(browser)
-    response = _upload(browser, service, content=PDF + b"0" * 2048)
+    _through_questions(citizen_client)
+    response = _upload(citizen_client, service, content=PDF + b"0" * 2048)
     assert response.status_code == 400
     assert not Upload.objects.exists()
 
 
-def test_materials_that_cannot_follow_later_are_needed_before_the_check(browser, service):
-    _through_questions(browser)
-    blocked = browser.post(page("materials"), {"action": "continue"})
+def test_materials_that_cannot_follow_later_are_needed_before_the_check(citizen_client, service):
+    _through_questions(citizen_client)
+    blocked = citizen_client.post(page("materials"), {"action": "continue"})
     assert blocked.status_code == 400
-    assert _upload(browser, service).status_code == 302
+    assert _upload(citizen_client, service).status_code == 302
     # The household register may follow within 5 working days: not needed now.
-    assert browser.post(page("materials"), {"action": "continue"}).url == page("check")
+    assert citizen_client.post(page("materials"), {"action": "continue"}).url == page("check")
 
 
-def test_a_citizen_removes_only_their_own_draft_files(browser, service, citizen, client):
-    _through_questions(browser)
-    _upload(browser, service)
+def test_a_citizen_removes_only_their_own_draft_files(citizen_client, service, citizen, client):
+    _through_questions(citizen_client)
+    _upload(citizen_client, service)
     upload = Upload.objects.get()
     other = CitizenFactory()
     client.force_login(other)
@@ -242,23 +232,25 @@ def test_a_citizen_removes_only_their_own_draft_files(browser, service, citizen,
     assert not Upload.objects.exists()
 
 
-def test_check_page_lists_every_answer_with_a_change_link_that_returns_to_it(browser, service):
-    _through_questions(browser)
-    _upload(browser, service)
-    html = browser.get(page("check")).content.decode()
+def test_check_page_lists_every_answer_with_a_change_link_that_returns_to_it(citizen_client, service):
+    _through_questions(citizen_client)
+    _upload(citizen_client, service)
+    html = citizen_client.get(page("check")).content.decode()
     assert "王小明" in html and "13812345678" in html
     assert f'href="{page("contact")}?check=1#id_mobile"' in html
-    back = browser.post(page("contact"), {"mobile": "13900001111", "check": "1", "action": "next"})
+    back = citizen_client.post(page("contact"), {"mobile": "13900001111", "check": "1", "action": "next"})
     assert back.url == page("check")
 
 
-def test_submitting_twice_makes_one_case_with_its_files(browser, service, citizen, django_capture_on_commit_callbacks):
-    _through_questions(browser)
-    _upload(browser, service)
+def test_submitting_twice_makes_one_case_with_its_files(
+    citizen_client, service, citizen, django_capture_on_commit_callbacks
+):
+    _through_questions(citizen_client)
+    _upload(citizen_client, service)
     key = Draft.objects.get().submit_key
     with django_capture_on_commit_callbacks(execute=True):
-        first = browser.post(page("check"), {"submit_key": key})
-    second = browser.post(page("check"), {"submit_key": key})  # a double tap
+        first = citizen_client.post(page("check"), {"submit_key": key})
+    second = citizen_client.post(page("check"), {"submit_key": key})  # a double tap
     application = Application.objects.get()
     assert first.url == second.url == f"/my/applications/{application.reference}/submitted/"
     assert Application.objects.count() == 1
@@ -267,9 +259,9 @@ def test_submitting_twice_makes_one_case_with_its_files(browser, service, citize
     assert Step.objects.filter(application=application).count() == 1
 
 
-def test_drafts_appear_in_my_applications_for_their_owner_only(browser, service, citizen, client):
-    browser.post(page("about"), {**ABOUT, "action": "save"})
-    assert "/services/marry/apply/" in browser.get("/my/applications/").content.decode()
+def test_drafts_appear_in_my_applications_for_their_owner_only(citizen_client, service, citizen, client):
+    citizen_client.post(page("about"), {**ABOUT, "action": "save"})
+    assert "/services/marry/apply/" in citizen_client.get("/my/applications/").content.decode()
     client.force_login(CitizenFactory())
     assert "/services/marry/apply/" not in client.get("/my/applications/").content.decode()
 
@@ -295,26 +287,28 @@ def test_drafts_are_reminded_then_deleted_with_their_files(service, citizen, set
     assert not os.path.exists(path)
 
 
-def _submitted(browser, service, capture) -> Application:
-    _through_questions(browser)
-    _upload(browser, service)
+def _submitted(citizen_client, service, capture) -> Application:
+    _through_questions(citizen_client)
+    _upload(citizen_client, service)
     with capture(execute=True):
-        browser.post(page("check"))
+        citizen_client.post(page("check"))
     return Application.objects.get()
 
 
-def test_a_deferred_material_is_sent_later_from_the_case_page(browser, service, django_capture_on_commit_callbacks):
-    application = _submitted(browser, service, django_capture_on_commit_callbacks)
-    html = browser.get(f"/my/applications/{application.reference}/").content.decode()
+def test_a_deferred_material_is_sent_later_from_the_case_page(
+    citizen_client, service, django_capture_on_commit_callbacks
+):
+    application = _submitted(citizen_client, service, django_capture_on_commit_callbacks)
+    html = citizen_client.get(f"/my/applications/{application.reference}/").content.decode()
     assert "late-file-" in html
     register = service.materials.get(position=1)
-    forged = browser.post(
+    forged = citizen_client.post(
         f"/my/applications/{application.reference}/materials/",
         {"material": register.pk, "file": SimpleUploadedFile("r.pdf", EXE)},
     )
     assert forged.status_code == 302
     assert Upload.objects.filter(application=application).count() == 1
-    browser.post(
+    citizen_client.post(
         f"/my/applications/{application.reference}/materials/",
         {"material": register.pk, "file": SimpleUploadedFile("r.png", PNG)},
     )
@@ -322,12 +316,12 @@ def test_a_deferred_material_is_sent_later_from_the_case_page(browser, service, 
 
 
 def test_files_are_served_to_the_owner_and_the_departments_handling_the_case_only(
-    browser, service, client, django_capture_on_commit_callbacks
+    citizen_client, service, client, django_capture_on_commit_callbacks
 ):
-    application = _submitted(browser, service, django_capture_on_commit_callbacks)
+    application = _submitted(citizen_client, service, django_capture_on_commit_callbacks)
     upload = Upload.objects.get(application=application)
     url = f"/files/{upload.pk}/"
-    mine = browser.get(url)
+    mine = citizen_client.get(url)
     assert mine.status_code == 200
     assert mine["Content-Disposition"].startswith("attachment")
     assert mine["X-Content-Type-Options"] == "nosniff"
@@ -343,22 +337,22 @@ def test_files_are_served_to_the_owner_and_the_departments_handling_the_case_onl
     assert client.get(url).status_code == 404
 
 
-def test_withdrawing_closes_the_open_steps(browser, service, citizen, django_capture_on_commit_callbacks):
-    application = _submitted(browser, service, django_capture_on_commit_callbacks)
-    unconfirmed = browser.post(f"/my/applications/{application.reference}/withdraw/")
+def test_withdrawing_closes_the_open_steps(citizen_client, service, citizen, django_capture_on_commit_callbacks):
+    application = _submitted(citizen_client, service, django_capture_on_commit_callbacks)
+    unconfirmed = citizen_client.post(f"/my/applications/{application.reference}/withdraw/")
     assert unconfirmed.status_code == 302
     application.refresh_from_db()
     assert application.status == ApplicationStatus.IN_REVIEW
-    browser.post(f"/my/applications/{application.reference}/withdraw/", {"confirm": "yes"})
+    citizen_client.post(f"/my/applications/{application.reference}/withdraw/", {"confirm": "yes"})
     application.refresh_from_db()
     assert application.status == ApplicationStatus.WITHDRAWN
     assert set(Step.objects.filter(application=application).values_list("status", flat=True)) == {"cancelled"}
-    browser.post(f"/my/applications/{application.reference}/withdraw/", {"confirm": "yes"})  # again: refused
+    citizen_client.post(f"/my/applications/{application.reference}/withdraw/", {"confirm": "yes"})  # again: refused
     assert Application.objects.get(pk=application.pk).status == ApplicationStatus.WITHDRAWN
 
 
-def test_another_citizen_cannot_withdraw(client, browser, service, django_capture_on_commit_callbacks):
-    application = _submitted(browser, service, django_capture_on_commit_callbacks)
+def test_another_citizen_cannot_withdraw(client, citizen_client, service, django_capture_on_commit_callbacks):
+    application = _submitted(citizen_client, service, django_capture_on_commit_callbacks)
     client.force_login(CitizenFactory())
     assert client.post(f"/my/applications/{application.reference}/withdraw/", {"confirm": "yes"}).status_code == 404
     assert Application.objects.get().status == ApplicationStatus.IN_REVIEW
@@ -393,9 +387,9 @@ def test_predicted_date_follows_recent_cases_and_never_passes_the_promise(servic
 
 
 def test_staff_without_a_membership_cannot_open_citizen_files(
-    client, browser, service, django_capture_on_commit_callbacks
+    client, citizen_client, service, django_capture_on_commit_callbacks
 ):
-    application = _submitted(browser, service, django_capture_on_commit_callbacks)
+    application = _submitted(citizen_client, service, django_capture_on_commit_callbacks)
     upload = Upload.objects.get(application=application)
     client.force_login(StaffFactory(membership__role=StaffRole.AUDITOR))
     assert client.get(f"/files/{upload.pk}/").status_code == 404

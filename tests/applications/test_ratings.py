@@ -23,28 +23,11 @@ from services.core.errors import Conflict, InvalidInput, NotFound, PortalError
 from services.notifications.constants import NotificationKind
 from services.notifications.models import Notification
 from tests.casework.helpers import decide, open_steps, submit
-from tests.factories import CitizenFactory, DepartmentFactory, StaffFactory, make_service
+from tests.factories import CitizenFactory, DepartmentFactory, make_service, staff_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ordinary_working_day", "english_clients")]
 
 CJK_RE = re.compile(r"[\u4e00-\u9fff]")
-
-
-@pytest.fixture(autouse=True)
-def ordinary_working_day():
-    """A known working day of a year whose official calendar is known."""
-    with time_machine.travel("2026-06-10 10:00 +08:00", tick=True):
-        yield
-
-
-@pytest.fixture
-def client():
-    return Client(HTTP_ACCEPT_LANGUAGE="en")
-
-
-@pytest.fixture
-def api_client():
-    return APIClient(HTTP_ACCEPT_LANGUAGE="en")
 
 
 def finish(application, capture, *, reject: bool = False):
@@ -66,23 +49,12 @@ def two_stages():
 
 
 @pytest.fixture
-def citizen():
-    return CitizenFactory()
-
-
-@pytest.fixture
 def completed(two_stages, citizen, django_capture_on_commit_callbacks):
     application = finish(
         submit(citizen, two_stages, django_capture_on_commit_callbacks), django_capture_on_commit_callbacks
     )
     assert application.status == ApplicationStatus.APPROVED
     return application
-
-
-def admin_of(code: str):
-    return StaffFactory(
-        membership__department=Department.objects.get(code=code), membership__role=StaffRole.DEPARTMENT_ADMIN
-    )
 
 
 def rate(application, citizen, score=5, tags=(), comment=""):
@@ -131,7 +103,7 @@ def test_only_the_owner_may_rate(completed):
     with pytest.raises(NotFound):
         rate(completed, CitizenFactory())
     with pytest.raises(NotFound):
-        rate(completed, StaffFactory(membership__department=Department.objects.get(code="mca")))
+        rate(completed, staff_of("mca"))
     assert not Rating.objects.exists()
 
 
@@ -193,7 +165,7 @@ def test_every_problem_is_reported_at_once(completed, citizen):
 
 @pytest.mark.parametrize("score", [3, 4, 5])
 def test_a_good_rating_opens_no_follow_up(completed, citizen, score):
-    admin_of("mca")
+    staff_of("mca", StaffRole.DEPARTMENT_ADMIN)
     rate(completed, citizen, score=score)
     assert not FollowUp.objects.exists()
     assert not Notification.objects.filter(kind=NotificationKind.FOLLOW_UP_OPENED).exists()
@@ -202,10 +174,8 @@ def test_a_good_rating_opens_no_follow_up(completed, citizen, score):
 @pytest.mark.parametrize("score", [1, 2])
 def test_a_bad_rating_opens_a_follow_up_for_the_department_that_decided_last(completed, citizen, score, settings):
     settings.FOLLOW_UP_WORKING_DAYS = 5
-    mca_admin, psb_admin = admin_of("mca"), admin_of("psb")
-    mca_clerk = StaffFactory(
-        membership__department=Department.objects.get(code="mca"), membership__role=StaffRole.CLERK
-    )
+    mca_admin, psb_admin = staff_of("mca", StaffRole.DEPARTMENT_ADMIN), staff_of("psb", StaffRole.DEPARTMENT_ADMIN)
+    mca_clerk = staff_of("mca", StaffRole.CLERK)
     rating = rate(completed, citizen, score=score, tags=["slow"], comment="跑了三趟")
     follow_up = FollowUp.objects.get()
     assert follow_up.rating == rating
@@ -379,7 +349,7 @@ def test_with_htmx_only_the_rating_panel_comes_back(client, completed, citizen):
 def test_another_citizen_or_staff_cannot_rate_on_the_page(client, completed):
     client.force_login(CitizenFactory())
     assert client.post(rating_url(completed), {"score": "1"}).status_code == 404
-    client.force_login(StaffFactory(membership__department=Department.objects.get(code="mca")))
+    client.force_login(staff_of("mca"))
     assert client.post(rating_url(completed), {"score": "1"}).status_code == 403
     assert not Rating.objects.exists()
 
@@ -389,7 +359,7 @@ def test_the_citizen_sees_the_follow_up_and_then_the_reply(client, completed, ci
     client.force_login(citizen)
     html = client.get(page_of(completed)).content.decode()
     assert "Your rating was passed to mca bureau. It will reply to you here by 2026-06-17." in html
-    clerk = StaffFactory(membership__department=Department.objects.get(code="mca"), membership__role=StaffRole.CLERK)
+    clerk = staff_of("mca", StaffRole.CLERK)
     ratings.follow_up_reply(follow_up_id=FollowUp.objects.get().pk, user=clerk, reply="抱歉，已改进流程。")
     html = client.get(page_of(completed)).content.decode()
     assert "mca bureau replied on 2026-06-10:" in html and "抱歉，已改进流程。" in html
@@ -428,7 +398,7 @@ def test_api_rating_and_reading_it_back(api_client, completed, citizen):
     assert body["follow_up"]["department"] == "mca"
     assert body["follow_up"]["due_date"] == "2026-06-17"
     assert body["follow_up"]["answered"] is False
-    clerk = StaffFactory(membership__department=Department.objects.get(code="mca"), membership__role=StaffRole.CLERK)
+    clerk = staff_of("mca", StaffRole.CLERK)
     ratings.follow_up_reply(follow_up_id=FollowUp.objects.get().pk, user=clerk, reply="已整改")
     follow_up = api_client.get(api_url(completed)).json()["follow_up"]
     assert follow_up["answered"] is True and follow_up["reply"] == "已整改"
@@ -461,7 +431,7 @@ def test_api_refusals(api_client, completed, citizen, two_stages, django_capture
     assert (again.status_code, again.json()["code"]) == (409, "already_rated")
     api_client.force_authenticate(CitizenFactory())
     assert api_client.post(api_url(completed), {"score": 1}, format="json").status_code == 404
-    api_client.force_authenticate(StaffFactory(membership__department=Department.objects.get(code="mca")))
+    api_client.force_authenticate(staff_of("mca"))
     assert api_client.post(api_url(completed), {"score": 1}, format="json").status_code == 403
 
 

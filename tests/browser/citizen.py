@@ -4,7 +4,8 @@ itself is tested in test_journey.py and test_rejection.py)."""
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import DEMO_CITIZEN, RESTAURANT_ANSWERS, SAMPLE_PDF, VALID_ID_NUMBER
+from tests.browser.helpers import DEMO_CITIZEN, RESTAURANT_ANSWERS, VALID_ID_NUMBER
+from tests.factories import SAMPLE_PDF
 
 MARRIAGE = "marriage-registration"
 RESTAURANT = "restaurant-opening"

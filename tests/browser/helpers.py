@@ -12,8 +12,6 @@ SERVICE = "restaurant-opening"
 VALID_ID_NUMBER = "11010519491231002X"
 INVALID_ID_NUMBER = "110105194912310021"  # the check character should be X
 
-SAMPLE_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
 RESTAURANT_ANSWERS = {
     "applicant_name": "张伟",
     "applicant_id_number": VALID_ID_NUMBER,

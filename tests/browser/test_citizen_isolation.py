@@ -16,7 +16,8 @@ from services.catalog.models import Service
 from services.notifications.models import Notification
 from services.records.models import Upload, WalletDocument
 from tests.browser.citizen import ANSWERS, MARRIAGE, OTHER_CITIZEN, RESTAURANT, approve_to_the_end, decide
-from tests.browser.helpers import DEMO_CITIZEN, RESTAURANT_ANSWERS, SAMPLE_PDF, open_from_nav, sign_in, submit_case
+from tests.browser.helpers import DEMO_CITIZEN, RESTAURANT_ANSWERS, open_from_nav, sign_in, submit_case
+from tests.factories import SAMPLE_PDF
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:No directory at:UserWarning")]
 

@@ -13,7 +13,6 @@ from tests.browser.helpers import (
     DEMO_CITIZEN,
     INVALID_ID_NUMBER,
     RESTAURANT_ANSWERS,
-    SAMPLE_PDF,
     SERVICE,
     VALID_ID_NUMBER,
     assert_default_language,
@@ -23,6 +22,7 @@ from tests.browser.helpers import (
     open_step_from_workbench,
     sign_in,
 )
+from tests.factories import SAMPLE_PDF
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:No directory at:UserWarning")]
 

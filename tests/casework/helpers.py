@@ -1,7 +1,7 @@
 from services.accounts.constants import StaffRole
 from services.casework import decisions, submission
 from services.casework.models import Step
-from tests.factories import VALID_ANSWERS, StaffFactory
+from tests.factories import VALID_ANSWERS, staff_of
 
 
 def submit(citizen, service, capture, **kwargs):
@@ -15,11 +15,7 @@ def submit(citizen, service, capture, **kwargs):
 
 
 def reviewer_of(department_code: str):
-    from services.accounts.models import Department
-
-    return StaffFactory(
-        membership__department=Department.objects.get(code=department_code), membership__role=StaffRole.REVIEWER
-    )
+    return staff_of(department_code, StaffRole.REVIEWER)
 
 
 def decide(step: Step, decision: str, capture, reason: str = "", user=None, items=None):

@@ -2,8 +2,6 @@
 masking of personal data and query counts."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from services.accounts.constants import StaffRole
 from services.casework.constants import ApplicationStatus, StepStatus
@@ -12,6 +10,7 @@ from services.casework.submission import application_submit
 from services.catalog.constants import StepRole
 from services.catalog.models import StageStep
 from tests.factories import VALID_ANSWERS, CitizenFactory, DepartmentFactory, StaffFactory, make_service
+from tests.helpers import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -35,11 +34,6 @@ def decide_page(step: Step) -> str:
 
 
 @pytest.fixture
-def service():
-    return make_service(code="birth-registration", stages=[["health"], ["police", "social"]])
-
-
-@pytest.fixture
 def health():
     return DepartmentFactory(code="health")
 
@@ -47,11 +41,6 @@ def health():
 @pytest.fixture
 def reviewer(health):
     return StaffFactory(membership__department=health, full_name="审核员甲")
-
-
-@pytest.fixture
-def outsider():
-    return StaffFactory(membership__department=DepartmentFactory(code="tax"))
 
 
 @pytest.fixture
@@ -83,13 +72,6 @@ def decide(api_client, django_capture_on_commit_callbacks):
 
 def open_step(application: Application, department_code: str) -> Step:
     return Step.objects.get(application=application, department__code=department_code, status=StepStatus.OPEN)
-
-
-def _count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
 
 
 # --- the queue ----------------------------------------------------------------------------------
@@ -492,12 +474,12 @@ def test_workbench_query_count_is_bounded_and_does_not_grow_with_open_steps(
     for _ in range(2):
         submit_case()
     client.force_login(reviewer)
-    few = _count_queries(client, WORKBENCH)
+    few = count_queries(client, WORKBENCH)
     for _ in range(18):
         submit_case()
 
     with django_assert_max_num_queries(6):
-        many = _count_queries(client, WORKBENCH)
+        many = count_queries(client, WORKBENCH)
 
     assert many == few
 
@@ -508,12 +490,12 @@ def test_task_list_api_query_count_does_not_grow_with_open_steps(
     for _ in range(2):
         submit_case()
     api_client.force_authenticate(user=reviewer)
-    few = _count_queries(api_client, TASKS_API)
+    few = count_queries(api_client, TASKS_API)
     for _ in range(18):
         submit_case()
 
     with django_assert_max_num_queries(4):
-        many = _count_queries(api_client, TASKS_API)
+        many = count_queries(api_client, TASKS_API)
 
     assert many == few
     assert len(api_client.get(TASKS_API).json()["results"]) == 20
@@ -532,8 +514,8 @@ def test_step_page_query_count_does_not_grow_with_the_case_history(
     police.memberships.create(department=social_step.department, role=StaffRole.REVIEWER)
     client.force_login(police)
 
-    few = _count_queries(client, step_page(fresh))
+    few = count_queries(client, step_page(fresh))
     with django_assert_max_num_queries(16):
-        many = _count_queries(client, step_page(social_step))
+        many = count_queries(client, step_page(social_step))
 
     assert many == few

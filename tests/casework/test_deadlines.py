@@ -13,7 +13,7 @@ from services.casework.models import CaseEvent, CorrectionRequest, Step
 from services.catalog.models import StageStep
 from services.notifications.models import Notification
 from tests.casework.helpers import decide, open_steps, reviewer_of, submit
-from tests.factories import CitizenFactory, StaffFactory, make_service
+from tests.factories import CitizenFactory, make_service, staff_of
 
 pytestmark = pytest.mark.django_db
 
@@ -88,13 +88,10 @@ def test_the_clock_stops_while_the_citizen_corrects(django_capture_on_commit_cal
 
 def test_escalation_notifies_the_department_admin_and_assignee_once(django_capture_on_commit_callbacks):
     from services.accounts.constants import StaffRole
-    from services.accounts.models import Department
 
     service = make_service(stages=[["psb"]])
     StageStep.objects.update(days=2)
-    admin = StaffFactory(
-        membership__department=Department.objects.get(code="psb"), membership__role=StaffRole.DEPARTMENT_ADMIN
-    )
+    admin = staff_of("psb", StaffRole.DEPARTMENT_ADMIN)
     reviewer = reviewer_of("psb")
     with time_machine.travel("2026-11-02 10:00 +08:00", tick=False):
         application = submit(CitizenFactory(), service, django_capture_on_commit_callbacks)

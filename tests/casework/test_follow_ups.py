@@ -4,12 +4,9 @@ order, overdue marks, query counts), the follow-up page (plain and htmx) and the
 import pytest
 import time_machine
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from services.accounts.constants import StaffRole
-from services.accounts.models import Department
 from services.casework import ratings
 from services.casework.models import FollowUp
 from services.catalog.models import Service
@@ -17,49 +14,36 @@ from services.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.notifications.constants import NotificationKind
 from services.notifications.models import Notification
 from tests.casework.helpers import decide, open_steps, submit
-from tests.factories import CitizenFactory, StaffFactory, make_service
+from tests.factories import CitizenFactory, StaffFactory, make_service, staff_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ordinary_working_day", "english_clients")]
 
 LIST = "/workbench/follow-ups/"
 API_LIST = "/api/v1/follow-ups/"
 
 
 @pytest.fixture(autouse=True)
-def ordinary_working_day(settings):
-    """Wednesday 10 June 2026: follow-ups opened today are due on Wednesday 17 June."""
+def five_working_days_to_reply(settings):
+    """Follow-ups opened today (Wednesday 10 June 2026, ordinary_working_day) are due on
+    Wednesday 17 June."""
     settings.FOLLOW_UP_WORKING_DAYS = 5
-    with time_machine.travel("2026-06-10 10:00 +08:00", tick=True):
-        yield
-
-
-@pytest.fixture
-def client():
-    return Client(HTTP_ACCEPT_LANGUAGE="en")
-
-
-@pytest.fixture
-def api_client():
-    return APIClient(HTTP_ACCEPT_LANGUAGE="en")
 
 
 @pytest.fixture
 def service():
+    """A licence of public security (this module's own, not the shared birth registration)."""
     return make_service(code="licence", stages=[["psb"]])
-
-
-def staff_of(code: str, role: str = StaffRole.CLERK):
-    return StaffFactory(membership__department=Department.objects.get(code=code), membership__role=role)
 
 
 @pytest.fixture
 def clerk(service):
-    return staff_of("psb")
+    return staff_of("psb", StaffRole.CLERK)
 
 
 @pytest.fixture
 def stranger():
-    """A reviewer of another department."""
+    """A reviewer of civil affairs, a department with a service and follow-ups of its own
+    (unlike the shared `outsider`, whose department has none)."""
     make_service(code="other", stages=[["mca"]])
     return staff_of("mca", StaffRole.REVIEWER)
 
@@ -101,7 +85,7 @@ def test_any_staff_member_of_the_department_replies_once(follow_up, role):
     assert notification.recipient == citizen
     assert notification.params == {"reference": follow_up.rating.application.reference}
     with pytest.raises(Conflict) as refused:
-        ratings.follow_up_reply(follow_up_id=follow_up.pk, user=staff_of("psb"), reply="再说一次")
+        ratings.follow_up_reply(follow_up_id=follow_up.pk, user=staff_of("psb", StaffRole.CLERK), reply="再说一次")
     assert refused.value.code == "already_replied" and str(member) in refused.value.message
     follow_up.refresh_from_db()
     assert follow_up.reply == "抱歉，已改进。"

@@ -9,10 +9,6 @@ import re
 import pytest
 import time_machine
 from django.contrib.messages import get_messages
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from services.accounts.constants import StaffRole
 from services.accounts.models import Department
@@ -22,9 +18,10 @@ from services.casework.models import CaseNote, CorrectionRequest, Step
 from services.catalog.models import StageStep
 from services.records.models import DataAccess
 from tests.casework.helpers import decide, open_steps, submit
-from tests.factories import VALID_ANSWERS, CitizenFactory, DepartmentFactory, StaffFactory, make_service
+from tests.factories import VALID_ANSWERS, CitizenFactory, StaffFactory, make_service, staff_of
+from tests.helpers import count_queries
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ordinary_working_day", "english_clients")]
 
 WORKBENCH = "/workbench/"
 BULK_CLAIM_PAGE = "/workbench/claim/"
@@ -46,24 +43,6 @@ def at(day: str) -> str:
 MONDAY_2_MARCH = at("2026-03-02")
 MONDAY_9_MARCH = at("2026-03-09")
 MONDAY_16_MARCH = at("2026-03-16")
-
-
-@pytest.fixture(autouse=True)
-def ordinary_working_day():
-    """Every test runs on a known working day of a year whose official calendar is known, so
-    that deadlines never depend on the day the suite runs (the calendar stops at 2026)."""
-    with time_machine.travel(at("2026-06-10"), tick=True):
-        yield
-
-
-@pytest.fixture
-def client():
-    return Client(HTTP_ACCEPT_LANGUAGE="en")
-
-
-@pytest.fixture
-def api_client():
-    return APIClient(HTTP_ACCEPT_LANGUAGE="en")
 
 
 def _ten_day_service(code: str):
@@ -100,11 +79,6 @@ def colleague(psb):
 @pytest.fixture
 def admin(psb):
     return StaffFactory(membership__department=psb, membership__role=StaffRole.DEPARTMENT_ADMIN, full_name="科长")
-
-
-@pytest.fixture
-def outsider():
-    return StaffFactory(membership__department=DepartmentFactory(code="tax"))
 
 
 @pytest.fixture
@@ -179,13 +153,6 @@ def htmx_shows(client, status: int) -> bool:
         if re.search(rule["code"], str(status)):
             return rule["swap"]
     return False
-
-
-def count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, response.content
-    return len(queries)
 
 
 # --- 1. queue filters -----------------------------------------------------------------------------
@@ -1398,16 +1365,13 @@ def test_task_api_is_forbidden_to_citizens(api_client, new_step, django_capture_
 
 def test_assign_api_says_nothing_about_people_outside_the_department(api_client, django_capture_on_commit_callbacks):
     from services.accounts.constants import StaffRole
-    from services.accounts.models import Department
     from tests.casework.helpers import open_steps, submit
-    from tests.factories import CitizenFactory, StaffFactory, make_service
+    from tests.factories import CitizenFactory, make_service
 
     service = make_service(code="assign-privacy", stages=[["psb"]])
     application = submit(CitizenFactory(), service, django_capture_on_commit_callbacks)
     step = open_steps(application)[0]
-    admin = StaffFactory(
-        membership__department=Department.objects.get(code="psb"), membership__role=StaffRole.DEPARTMENT_ADMIN
-    )
+    admin = staff_of("psb", StaffRole.DEPARTMENT_ADMIN)
     stranger = CitizenFactory(full_name="李秘密")
     api_client.force_authenticate(admin)
     known = api_client.post(f"/api/v1/tasks/{step.pk}/assign/", {"assignee": stranger.username}, format="json")

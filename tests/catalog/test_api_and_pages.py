@@ -1,11 +1,10 @@
 """The service catalogue through the API and the pages: list, guide, 404s, query counts."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from services.catalog.models import Material, Service
 from tests.factories import SIMPLE_SCHEMA, DepartmentFactory, make_service
+from tests.helpers import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -43,13 +42,6 @@ def _big_service(code: str = "big-service") -> Service:
     return service
 
 
-def _count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
-
-
 # --- list ---------------------------------------------------------------------------------------
 
 
@@ -83,11 +75,11 @@ def test_service_list_api_needs_no_sign_in(api_client):
 
 def test_service_list_api_query_count_does_not_grow_with_the_number_of_services(api_client):
     make_service(code="one", stages=[["d1"]])
-    few = _count_queries(api_client, LIST_API)
+    few = count_queries(api_client, LIST_API)
     for n in range(8):
         make_service(code=f"more-{n}", stages=[[f"dm{n}"]])
 
-    many = _count_queries(api_client, LIST_API)
+    many = count_queries(api_client, LIST_API)
 
     assert many == few
 
@@ -173,8 +165,8 @@ def test_service_guide_api_query_count_does_not_grow_with_stages_and_materials(a
     make_service(code="small-service", stages=[["small-a"]])
     _big_service()
 
-    small = _count_queries(api_client, guide_api("small-service"))
-    big = _count_queries(api_client, guide_api("big-service"))
+    small = count_queries(api_client, guide_api("small-service"))
+    big = count_queries(api_client, guide_api("big-service"))
 
     assert big == small
 
@@ -243,7 +235,7 @@ def test_service_guide_page_query_count_does_not_grow_with_stages_and_materials(
     make_service(code="small-service", stages=[["small-a"]])
     _big_service()
 
-    small = _count_queries(client, guide_page("small-service"))
-    big = _count_queries(client, guide_page("big-service"))
+    small = count_queries(client, guide_page("small-service"))
+    big = count_queries(client, guide_page("big-service"))
 
     assert big == small

@@ -11,6 +11,7 @@ from services.notifications.actions import notify
 from services.notifications.constants import NotificationKind
 from services.notifications.models import Channel, Delivery, DeliveryStatus, Notification
 from tests.factories import CitizenFactory, StaffFactory
+from tests.helpers import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -180,19 +181,13 @@ def test_visitors_have_no_inbox_link_and_no_count_query(client, rf, django_asser
     assert rendered == "0"
 
 
-def _queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
-
-
 def test_the_inbox_page_query_count_is_bounded_and_does_not_grow(client, citizen, django_assert_max_num_queries):
     for n in range(3):
         decided(citizen, f"20261126-{n:04d}")
-    few = _queries(client, INBOX)
+    few = count_queries(client, INBOX)
     for n in range(3, 40):
         decided(citizen, f"20261126-{n:04d}")
-    many = _queries(client, INBOX)
+    many = count_queries(client, INBOX)
     assert many == few
     # session, user, page count, page, deliveries of the page, unread count
     with django_assert_max_num_queries(6):
