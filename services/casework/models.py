@@ -15,6 +15,7 @@ from services.casework.constants import ApplicationStatus, EventKind, StepStatus
 from services.catalog.constants import StepRole
 from services.catalog.models import Service, StageStep, WorkflowTemplate
 from services.core.fields import ProtectedJSONField
+from services.core.models import AppendOnly
 
 
 class Application(models.Model):
@@ -93,11 +94,7 @@ class ReferenceCounter(models.Model):
         return f"{self.day}: {self.last}"
 
 
-class AppendOnlyError(RuntimeError):
-    pass
-
-
-class CaseEvent(models.Model):
+class CaseEvent(AppendOnly):
     """Append-only history of a case: who did what, when, from which status to which."""
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
@@ -120,14 +117,6 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.application_id} {self.kind} {self.at}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("case history is append-only")
-        # django-stubs types pk as never None, but it is None until the first save.
-        super().save(*args, **kwargs)  # type: ignore[unreachable]
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("case history is append-only")
 
 
 class CorrectionRequest(models.Model):

@@ -1,13 +1,24 @@
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
 
-class TimeStamped(models.Model):
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+class AppendOnlyError(RuntimeError):
+    """A row of an append-only table was about to be changed or deleted."""
+
+
+class AppendOnly(models.Model):
+    """A table whose rows are written once, then never changed or deleted: the case history
+    and the data-access log. The database refuses too (triggers, records migration 0005)."""
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.label} rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self._meta.label} rows are append-only")
 
 
 class OutboxMessage(models.Model):

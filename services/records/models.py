@@ -4,13 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 from services.accounts.models import Department
 from services.core.i18n import Bilingual
+from services.core.models import AppendOnly
 
 
-class AppendOnlyError(RuntimeError):
-    pass
-
-
-class DataAccess(models.Model):
+class DataAccess(AppendOnly):
     """One read of a citizen's personal data: by whom, for which department and case, why."""
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -34,14 +31,6 @@ class DataAccess(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.what}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("the data-access log is append-only")
-        # django-stubs types pk as never None, but it is None until the first save.
-        super().save(*args, **kwargs)  # type: ignore[unreachable]
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("the data-access log is append-only")
 
 
 class DocumentStatus(models.TextChoices):

@@ -140,7 +140,7 @@ def test_the_citizen_timeline_tells_the_story_in_order(django_capture_on_commit_
 
 
 def test_history_is_append_only(django_capture_on_commit_callbacks):
-    from services.casework.models import AppendOnlyError
+    from services.core.models import AppendOnlyError
 
     service = make_service(stages=[["psb"]])
     application = submit(CitizenFactory(), service, django_capture_on_commit_callbacks)

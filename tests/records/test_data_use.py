@@ -5,7 +5,8 @@ import pytest
 
 from services.accounts.constants import StaffRole
 from services.casework import personal_data
-from services.records.models import AppendOnlyError, DataAccess
+from services.core.models import AppendOnlyError
+from services.records.models import DataAccess
 from tests.casework.helpers import open_steps, reviewer_of, submit
 from tests.factories import CitizenFactory, StaffFactory, make_service
 
