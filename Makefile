@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint architecture typecheck check-migrations schema messages clean
+.PHONY: run test bench bench-http bench-data lint architecture typecheck check-migrations schema messages clean
 
 # The JavaScript the browser tests inject into pages (axe-core), pinned in package-lock.json.
 BROWSER_JS := tests/browser/node_modules
@@ -52,11 +52,19 @@ test: messages lint architecture typecheck check-migrations schema $(BROWSER_JS)
 
 ## Speed targets, on PostgreSQL with a million cases (generated once, then kept): the queue, the statistics.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
-bench: messages
+bench-data: messages
 	-psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))" 2>/dev/null
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --no-input -v 0
+
+bench: bench-data
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_queue $(BENCH_ARGS)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_statistics $(BENCH_ARGS)
+
+## Throughput over HTTP: the portal under gunicorn as production runs it, against a bare Django view under
+## the same server, driven by wrk; each scenario as a share of the bare view, with p50/p95 and errors.
+bench-http: bench-data
+	.ci/ensure-wrk
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_http $(BENCH_HTTP_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .mypy_cache .import_linter_cache .coverage $(BROWSER_JS)
