@@ -118,7 +118,6 @@ class CaseEvent(AppendOnly):
         return f"{self.application_id} {self.kind} {self.at}"
 
 
-
 class CorrectionRequest(models.Model):
     """A request to the citizen to fix listed items (补正). While it is open the case waits
     for the citizen and its deadline clock stops."""

@@ -32,7 +32,6 @@ class DataAccess(AppendOnly):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.what}"
 
 
-
 class DocumentStatus(models.TextChoices):
     VALID = "valid", _("Valid")
     SUPERSEDED = "superseded", _("Replaced by a newer version")
