@@ -6,3 +6,9 @@ class AccountsConfig(AppConfig):
     name = "services.accounts"
     label = "accounts"
     verbose_name = _("Accounts and departments")
+
+    def ready(self) -> None:
+        from services.accounts.models import Department
+        from services.core.cache import public_pages_follow
+
+        public_pages_follow(Department)  # the guides name the departments of each route

@@ -17,6 +17,7 @@ from services.analytics.models import ProcessingDays, Refresh, ServiceMonth, Ste
 from services.casework.constants import BAD_RATING_MAX, DECIDED_STATUSES, ApplicationStatus, StepStatus
 from services.casework.models import Application, CorrectionRequest, FollowUp, Rating, Step
 from services.catalog.models import Service
+from services.core.cache import public_pages_changed
 from services.core.workdays import start_of_day
 from services.records.models import Evidence, Upload
 
@@ -68,6 +69,7 @@ def summary_refresh(*, since: date | None = None, today: date | None = None) -> 
             refresh = Refresh.objects.create(finished_at=now, since=since, seconds=time.monotonic() - began)
             # Beat adds one every few minutes: the recent ones tell enough.
             Refresh.objects.filter(finished_at__lt=now - REFRESH_LOG_KEPT).exclude(since=None).delete()
+            public_pages_changed()  # the public statistics
     logger.info(
         "analytics: %s service-months rebuilt from %s in %.1f s", len(rows), since or "the start", refresh.seconds
     )

@@ -15,6 +15,7 @@ from services.analytics import charts, selectors
 from services.analytics.forms import DashboardForm, PeriodForm
 from services.analytics.open_data import SMALLEST_PUBLISHED, open_statistics
 from services.catalog.models import Service
+from services.core.cache import public_page
 from services.core.errors import Forbidden
 from services.core.i18n import localized_value
 from services.core.views import staff_required
@@ -242,6 +243,7 @@ def export_steps(request):
 # Public ----------------------------------------------------------------------------------
 
 
+@public_page
 def open_data(request):
     """The public statistics: anyone may read them, signed in or not."""
     form = PeriodForm(request.GET)

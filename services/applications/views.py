@@ -12,6 +12,7 @@ from services.casework.constants import OPEN_STATUSES
 from services.casework.timeline import timeline_entries
 from services.catalog import selectors as catalog_selectors
 from services.catalog.schema import answer_display, answers_form_class, schema_questions
+from services.core.cache import public_page
 from services.core.errors import InvalidInput, NotFound, PortalError
 from services.core.views import citizen_required, or_404
 from services.records.actions import data_access_record
@@ -176,6 +177,7 @@ def upload_download(request, pk: int):
     return response
 
 
+@public_page
 def service_guide(request, code: str):
     """The guide (办事指南): everything the service needs, told at once (一次告知); for a
     signed-in citizen, which materials their wallet already holds."""

@@ -6,6 +6,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from services.catalog.models import Stage, StageStep, WorkflowTemplate
+from services.core.cache import public_pages_changed
 from services.core.errors import PortalError
 
 
@@ -50,6 +51,7 @@ def workflow_activate(*, template: WorkflowTemplate) -> WorkflowTemplate:
     if not template.is_active:
         template.is_active = True
         template.save(update_fields=["is_active"])
+    public_pages_changed()  # the guide shows the route
     return template
 
 

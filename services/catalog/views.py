@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from services.catalog import selectors
+from services.core.cache import public_page
 
 
 class SearchForm(forms.Form):
@@ -12,7 +13,15 @@ class SearchForm(forms.Form):
 
 
 def service_list(request):
-    """Find a service: by words, by life event, by department."""
+    """Find a service: by words, by life event, by department. Browsing is the same for every
+    visitor and kept in the cache; a search for typed words is made each time (there is no
+    end to what people type)."""
+    if request.GET.get("q", "").strip():
+        return _service_list(request)
+    return _service_list_kept(request)
+
+
+def _service_list(request):
     form = SearchForm(request.GET or None)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     query, event, department = filters.get("q", ""), filters.get("event", ""), filters.get("department", "")
@@ -31,3 +40,6 @@ def service_list(request):
     if request.htmx and request.htmx.target == "results":
         return render(request, "catalog/_results.html", context)
     return render(request, "catalog/service_list.html", context)
+
+
+_service_list_kept = public_page(_service_list)

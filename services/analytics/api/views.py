@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from services.analytics.forms import PeriodForm
 from services.analytics.open_data import SMALLEST_PUBLISHED, open_statistics
 from services.catalog.models import Service
+from services.core.cache import public_data
 from services.core.errors import InvalidInput
 
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
@@ -64,8 +65,11 @@ class OpenStatisticsApi(APIView):
         if errors:
             raise InvalidInput(_("Some of the input needs your attention."), errors=errors)
         data = form.cleaned_data
-        rows = open_statistics(
-            month_from=data["month_from"], month_to=data["month_to"], service_id=service.pk if service else None
+        rows = public_data(
+            request,
+            lambda: open_statistics(
+                month_from=data["month_from"], month_to=data["month_to"], service_id=service.pk if service else None
+            ),
         )
         body = {
             "month_from": f"{data['month_from']:%Y-%m}",

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from services.catalog import selectors
+from services.core.cache import public_data
 
 
 class DepartmentOut(serializers.Serializer):
@@ -74,7 +75,9 @@ class ServiceListApi(APIView):
 
     @extend_schema(responses=ServiceListOut(many=True))
     def get(self, request):
-        return Response(ServiceListOut(selectors.service_list_published(), many=True).data)
+        return Response(
+            public_data(request, lambda: ServiceListOut(selectors.service_list_published(), many=True).data)
+        )
 
 
 class ServiceGuideApi(APIView):
@@ -84,4 +87,4 @@ class ServiceGuideApi(APIView):
 
     @extend_schema(responses=ServiceGuideOut)
     def get(self, request, code: str):
-        return Response(ServiceGuideOut(selectors.service_get_published(code=code)).data)
+        return Response(public_data(request, lambda: ServiceGuideOut(selectors.service_get_published(code=code)).data))
