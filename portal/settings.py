@@ -107,6 +107,12 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # checked before reuse, so a database restart costs one failed check, not an error page.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters bound by the server: psycopg prepares a statement run five times on a
+    # connection, and PostgreSQL plans it once instead of at every request.
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env.bool(
+        "DB_SERVER_SIDE_BINDING", default=True
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # The test database is a file, not memory, so that a real Celery worker process in the

@@ -116,6 +116,7 @@ def draft_submit(*, draft: Draft) -> Application:
     # it was complete, so a repeat is recognised before they are checked.
     existing = application_for_key(citizen=draft.citizen, key=draft.submit_key)
     if existing:
+        _draft_hand_over(draft=draft, application=existing, rows=draft_materials(draft=draft))
         return existing
     incomplete = draft_first_incomplete(draft=draft)
     if incomplete:
@@ -129,16 +130,26 @@ def draft_submit(*, draft: Draft) -> Application:
         )
     asked = visible_fields(draft.service.form_schema, draft.answers)
     answers = {k: v for k, v in draft.answers.items() if k in asked and v != ""}
-    with transaction.atomic():
-        application, created = application_submit(
-            citizen=draft.citizen, service_code=draft.service.code, answers=answers, idempotency_key=draft.submit_key
-        )
-        if created:
-            uploads_move_to_case(draft=draft, application=application)
-            evidence_record(application=application, rows=rows)
-            fetches_move_to_case(draft=draft, application=application)
-            draft.delete()
+    # The case is made in a transaction of its own (it takes its reference number before),
+    # then the draft hands over what it holds: a hand-over that did not happen (the process
+    # died in between) happens when the citizen taps again.
+    application, _created = application_submit(
+        citizen=draft.citizen, service_code=draft.service.code, answers=answers, idempotency_key=draft.submit_key
+    )
+    _draft_hand_over(draft=draft, application=application, rows=rows)
     return application
+
+
+def _draft_hand_over(*, draft: Draft, application: Application, rows: list[dict]) -> None:
+    """The draft's files, fetches and the wallet documents it used go to the case, and the
+    draft goes. Doing it twice changes nothing."""
+    with transaction.atomic():
+        if not Draft.objects.select_for_update().filter(pk=draft.pk).exists():
+            return
+        uploads_move_to_case(draft=draft, application=application)
+        evidence_record(application=application, rows=rows)
+        fetches_move_to_case(draft=draft, application=application)
+        draft.delete()
 
 
 def drafts_sweep(*, today: date | None = None) -> tuple[int, int]:

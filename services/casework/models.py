@@ -58,6 +58,14 @@ class Application(models.Model):
                 name="application_open_idx",
                 condition=models.Q(status__in=["submitted", "in_review", "correction"]),
             ),
+            # The predicted date on a case page: the processing days of the service's latest
+            # approved cases, read from the index alone.
+            models.Index(
+                fields=["service", "-decided_at"],
+                include=["processing_working_days"],
+                name="application_approved_idx",
+                condition=models.Q(status="completed", processing_working_days__isnull=False),
+            ),
         ]
         verbose_name = _("application")
         verbose_name_plural = _("applications")
@@ -179,6 +187,7 @@ class Step(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     # For display, set by selectors.steps_with_deadline_state (a DeadlineState value).
     deadline_state: str
+    deadline_label: str
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -123,6 +123,8 @@ def step_list_open_for_staff(*, user) -> QuerySet[Step]:
     return (
         Step.objects.filter(steps_visible_to(user=user), status=StepStatus.OPEN, automatic_check="")
         .select_related("application", "service", "department", "stage_step", "assignee")
+        # A queue row shows no answer: they stay in the database, encrypted.
+        .defer("application__answers")
         .order_by("due_date", "pk")
     )
 
@@ -194,12 +196,14 @@ def step_queue(
 
 
 def steps_with_deadline_state(steps: list[Step]) -> list[Step]:
-    """Each step with its `deadline_state` for display (the case's clock may be stopped)."""
+    """Each step with its `deadline_state` and its label, for display (the case's clock may
+    be stopped)."""
     today = timezone.localdate()
     for step in steps:
         step.deadline_state = deadline_state(
             step=step, today=today, paused=step.application.status == ApplicationStatus.CORRECTION
         )
+        step.deadline_label = str(DeadlineState(step.deadline_state).label)
     return steps
 
 

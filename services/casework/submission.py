@@ -1,14 +1,19 @@
 """How a case starts: `application_submit` checks the answers against the service's form,
-and in one transaction writes the case with its reference number, the first history entry,
-the blind index of its ID numbers and the request to route it. Repeated with the same
-idempotency key, it returns the case the first request made."""
+takes the case's reference number, and in one transaction writes the case, its first
+history entry, the blind index of its ID numbers and the request to route it. Repeated with
+the same idempotency key, it returns the case the first request made.
+
+Reference numbers count per day (YYYYMMDD-NNNN) in one counter row a day. A submission takes
+its number in a statement of its own, before its transaction, so the row is locked for that
+one statement rather than for every submission's whole transaction: the city's submissions
+do not queue behind one another. A number taken by a submission that then fails is not used
+again (a gap, as a database sequence leaves)."""
 
 import hashlib
 import json
 from datetime import date
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,12 +31,18 @@ from services.core.workdays import add_working_days
 IDEMPOTENCY_KEY_MAX = 80
 
 
-def reference_next(*, day: date) -> str:
-    """The next readable reference number of `day`. Must run inside a transaction: the
-    counter row stays locked until it commits, so two submissions never share a number."""
-    ReferenceCounter.objects.get_or_create(day=day)
-    ReferenceCounter.objects.filter(day=day).update(last=F("last") + 1)
-    last = ReferenceCounter.objects.select_for_update().values_list("last", flat=True).get(day=day)
+def reference_take(*, day: date) -> str:
+    """The next reference number of `day`, in one statement (PostgreSQL and SQLite alike).
+    Outside a transaction the day's counter row is locked only while the statement runs;
+    inside one, until that transaction ends."""
+    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, last) VALUES (%s, 1) "  # noqa: S608 - the table name is the model's own
+            f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [day],
+        )
+        (last,) = cursor.fetchone()
     return f"{day:%Y%m%d}-{last:04d}"
 
 
@@ -65,12 +76,16 @@ def application_submit(
         raise PortalError(_("This service cannot take applications at the moment."), code="unavailable")
     cleaned = answers_clean(schema=service.form_schema, data=answers)
     fingerprint = _fingerprint(service.code, cleaned)
+    existing = application_for_key(citizen=citizen, key=key)
+    if existing is not None:
+        return _repeated(existing, fingerprint), False
+    now = timezone.now()
+    today = timezone.localdate(now)
+    reference = reference_take(day=today)
     try:
         with transaction.atomic():
-            now = timezone.now()
-            today = timezone.localdate(now)
             application = Application.objects.create(
-                reference=reference_next(day=today),
+                reference=reference,
                 citizen=citizen,
                 service=service,
                 workflow=workflow,
@@ -85,14 +100,19 @@ def application_submit(
             application_identities_sync(application=application)
             outbox_enqueue(task_name=ROUTE_TASK, kwargs={"application_id": application.pk})
     except IntegrityError:
-        # The key was used before: the database's unique constraint says so, so that an
-        # ordinary submission costs no lookup and two taps at once still make one case.
+        # The same key twice at once: the database's unique constraint let the other one in.
         existing = application_for_key(citizen=citizen, key=key)
         if existing is None:
             raise
-        if existing.idempotency_fingerprint != fingerprint:
-            raise Conflict(
-                _("This idempotency key was already used for a different application."), code="idempotency_key_reused"
-            ) from None
-        return existing, False
+        return _repeated(existing, fingerprint), False
     return application, True
+
+
+def _repeated(existing: Application, fingerprint: str) -> Application:
+    """A repeat of a request returns the case it made; the same key with other answers is
+    refused."""
+    if existing.idempotency_fingerprint != fingerprint:
+        raise Conflict(
+            _("This idempotency key was already used for a different application."), code="idempotency_key_reused"
+        )
+    return existing

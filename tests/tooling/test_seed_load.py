@@ -19,7 +19,7 @@ from services.accounts.models import Membership
 from services.casework.constants import BAD_RATING_MAX, OPEN_STATUSES, ApplicationStatus, RatingTag, StepStatus
 from services.casework.deadlines import step_deadline
 from services.casework.models import Application, CorrectionRequest, FollowUp, Rating, ReferenceCounter, Step
-from services.casework.submission import reference_next
+from services.casework.submission import reference_take
 from services.catalog.models import Material
 from services.core.workdays import add_working_days, is_working_day, working_days_between
 from services.records.models import Evidence, Upload, WalletDocument
@@ -292,7 +292,7 @@ def test_a_second_run_continues_the_reference_numbers(seeded):
         assert counters[day] >= number
     # A citizen who applies today gets a number no synthetic case has.
     with transaction.atomic():
-        assert reference_next(day=timezone.localdate()) not in references
+        assert reference_take(day=timezone.localdate()) not in references
 
 
 def test_timestamp_fields_stamp_the_present_again_after_the_run(seeded):
