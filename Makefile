@@ -1,8 +1,11 @@
 # Every target sets itself up: a fresh clone needs only Python 3.11 and make.
+# The portal starts as production unless told otherwise: the tools here say "development",
+# `make run` says "embedded" (the demo) and the tests say "test" (portal/settings_test.py).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DEV := PORTAL_ENV=development
 
 .PHONY: run test bench bench-http bench-data lint architecture typecheck check-migrations schema messages clean
 
@@ -20,11 +23,11 @@ $(BROWSER_JS): tests/browser/package.json tests/browser/package-lock.json
 	touch $(BROWSER_JS)
 
 messages: $(STAMP)
-	$(PY) manage.py compilemessages --ignore=$(VENV) --ignore=tests -v 0
+	$(DEV) $(PY) manage.py compilemessages --ignore=$(VENV) --ignore=tests -v 0
 
 ## Run the portal: embedded SQLite and Redis, a Celery worker and beat, demo data.
 run: messages
-	$(PY) -m portal.embedded
+	PORTAL_ENV=embedded $(PY) -m portal.embedded
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -39,10 +42,10 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 check-migrations: $(STAMP)
-	$(PY) manage.py makemigrations --check --dry-run
+	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 
 schema: $(STAMP)
-	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+	$(DEV) $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 ## The whole test suite: lint, the import contracts, types, migrations, the OpenAPI schema, the browser
 ## tests' axe-core (npm ci), then pytest with branch coverage (a table of what no test ran).
@@ -54,17 +57,17 @@ test: messages lint architecture typecheck check-migrations schema $(BROWSER_JS)
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
 bench-data: messages
 	-psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))" 2>/dev/null
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --no-input -v 0
+	$(DEV) DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --no-input -v 0
 
 bench: bench-data
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_queue $(BENCH_ARGS)
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_statistics $(BENCH_ARGS)
+	$(DEV) DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_queue $(BENCH_ARGS)
+	$(DEV) DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_statistics $(BENCH_ARGS)
 
 ## Throughput over HTTP: the portal under gunicorn as production runs it, against a bare Django view under
 ## the same server, driven by wrk; each scenario as a share of the bare view, with p50/p95 and errors.
 bench-http: bench-data
 	.ci/ensure-wrk
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_http $(BENCH_HTTP_ARGS)
+	$(DEV) DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_http $(BENCH_HTTP_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .mypy_cache .import_linter_cache .coverage $(BROWSER_JS)

@@ -92,6 +92,8 @@ def main() -> None:
         children.append(redis_process)
     os.environ["REDIS_URL"] = redis_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    # The demo: the published development keys are allowed here, and only here.
+    os.environ.setdefault("PORTAL_ENV", "embedded")
     # As production runs: no debug pages, static files collected and served by WhiteNoise.
     os.environ.setdefault("DEBUG", "0")
     os.environ["STATIC_COLLECTED"] = "1"

@@ -1,14 +1,23 @@
 """Settings, read from the environment (every variable is listed in .env.example).
 
-With nothing set the portal runs embedded: SQLite, and the Redis server that `make run`
-starts. DATABASE_URL and REDIS_URL point it at PostgreSQL and Redis. PORTAL_ENV=production
-switches every default to the safe side and makes SECRET_KEY mandatory.
+Where the portal runs is PORTAL_ENV, and anything not named is production: a deployment that
+forgets to say gets every default on the safe side, and refuses to start with debugging on
+or with a key anyone could know. The other places are named on purpose:
+
+- embedded: `make run`, the demo on one machine (SQLite and the Redis it starts, unless
+  DATABASE_URL and REDIS_URL say otherwise), with the published development keys;
+- test: the test suite (portal.settings_test says so);
+- development: a developer's own runs (`manage.py runserver`, the Makefile's tools), with
+  debugging on by default.
 """
 
+import base64
+import binascii
 import os
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -19,26 +28,73 @@ env.read_env(BASE_DIR / ".env", overwrite=False)
 # The embedded run's database, Redis files, media and logs (make run).
 VAR_DIR = Path(env.str("PORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
 
-PORTAL_ENV = env.str("PORTAL_ENV", default="development")
+PORTAL_ENVIRONMENTS = ("production", "embedded", "test", "development")
+PORTAL_ENV = env.str("PORTAL_ENV", default="production")
+if PORTAL_ENV not in PORTAL_ENVIRONMENTS:
+    raise ImproperlyConfigured(f"PORTAL_ENV={PORTAL_ENV!r}: use one of {', '.join(PORTAL_ENVIRONMENTS)}.")
 PRODUCTION = PORTAL_ENV == "production"
 
+# Published in this repository, so good for nothing but the demo, tests and development.
+DEVELOPMENT_KEYS = {
+    "SECRET_KEY": "development-only-not-secret-" + "x" * 40,
+    "FIELD_ENCRYPTION_KEYS": "ZGV2ZWxvcG1lbnQtb25seS1ub3Qtc2VjcmV0LWtleTE=",
+    "BLIND_INDEX_KEY": "development-only-blind-index-key",
+    "LICENCE_SIGNING_KEY": "development-only-licence-signing-key",
+}
+
+
+def _production_key(name: str, minimum: int = 32) -> str:
+    """A key production must be given: present, long enough, and not a published one."""
+    value = env.str(name, default="")
+    if not value:
+        raise ImproperlyConfigured(f"{name} is not set: production needs a secret of its own (see .env.example).")
+    if value in DEVELOPMENT_KEYS.values() or value.startswith(("django-insecure", "development-only")):
+        raise ImproperlyConfigured(f"{name} is a development key, published with the code: set a secret of its own.")
+    if len(value) < minimum:
+        raise ImproperlyConfigured(f"{name} is too short: use at least {minimum} random characters.")
+    return value
+
+
+def _fernet_keys(raw: str) -> list[str]:
+    keys = [key.strip() for key in raw.split(",") if key.strip()]
+    for key in keys:
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode())) == 32
+        except (binascii.Error, ValueError):
+            valid = False
+        if not valid:
+            raise ImproperlyConfigured(
+                "FIELD_ENCRYPTION_KEYS holds a key that is not a Fernet key (32 bytes, URL-safe base64): make one "
+                'with python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())".'
+            )
+        if key in DEVELOPMENT_KEYS.values():
+            raise ImproperlyConfigured(
+                "FIELD_ENCRYPTION_KEYS holds the development key, published with the code: remove it."
+            )
+    return keys
+
+
 if PRODUCTION:
-    SECRET_KEY = env.str("SECRET_KEY")  # no default: a production start without it fails
+    SECRET_KEY = _production_key("SECRET_KEY", minimum=50)
     # Personal data at rest: Fernet keys (the first encrypts, all decrypt) and the blind-index key.
-    FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
-    BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY")
+    FIELD_ENCRYPTION_KEYS = _fernet_keys(_production_key("FIELD_ENCRYPTION_KEYS", minimum=44))
+    BLIND_INDEX_KEY = _production_key("BLIND_INDEX_KEY")
     # Signs e-licence verification codes.
-    LICENCE_SIGNING_KEY = env.str("LICENCE_SIGNING_KEY")
+    LICENCE_SIGNING_KEY = _production_key("LICENCE_SIGNING_KEY")
 else:
-    SECRET_KEY = env.str("SECRET_KEY", default="development-only-not-secret-" + "x" * 40)
-    FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=["ZGV2ZWxvcG1lbnQtb25seS1ub3Qtc2VjcmV0LWtleTE="])
-    BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="development-only-blind-index-key")
-    LICENCE_SIGNING_KEY = env.str("LICENCE_SIGNING_KEY", default="development-only-licence-signing-key")
+    SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_KEYS["SECRET_KEY"])
+    FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[DEVELOPMENT_KEYS["FIELD_ENCRYPTION_KEYS"]])
+    BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default=DEVELOPMENT_KEYS["BLIND_INDEX_KEY"])
+    LICENCE_SIGNING_KEY = env.str("LICENCE_SIGNING_KEY", default=DEVELOPMENT_KEYS["LICENCE_SIGNING_KEY"])
 
 # The address people reach the portal at: printed on e-licences for their verification.
 PORTAL_PUBLIC_URL = env.str("PORTAL_PUBLIC_URL", default="http://127.0.0.1:8000")
 
-DEBUG = env.bool("DEBUG", default=not PRODUCTION)
+DEBUG = env.bool("DEBUG", default=PORTAL_ENV == "development")
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured(
+        "DEBUG is on in production: it shows settings and personal data on error pages. Set DEBUG=0 (or remove it)."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 PRODUCTION_ENV = {
@@ -20,13 +22,15 @@ PRODUCTION_ENV = {
 
 
 def _manage(*args: str, env: dict) -> subprocess.CompletedProcess:
+    # What the test run itself set: manage.py starts with the portal's own settings module.
     ours = {
         "SECRET_KEY",
         "DEBUG",
         "PORTAL_ENV",
         "ALLOWED_HOSTS",
-        "DJANGO_ALLOW_ASYNC_UNSAFE",
-    }  # the last: browser tests
+        "DJANGO_SETTINGS_MODULE",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests
+    }
     clean = {k: v for k, v in os.environ.items() if k not in ours}
     return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
         [sys.executable, "manage.py", *args],
@@ -49,3 +53,47 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_a_start_that_names_no_environment_is_production():
+    result = _manage("check", env={"DATABASE_URL": PRODUCTION_ENV["DATABASE_URL"]})
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set: production needs a secret of its own" in result.stderr
+
+
+def test_production_refuses_to_start_with_debug_on_and_says_which_setting_to_fix():
+    result = _manage("check", env={**PRODUCTION_ENV, "DEBUG": "1"})
+    assert result.returncode != 0
+    assert "DEBUG is on in production" in result.stderr and "DEBUG=0" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "LICENCE_SIGNING_KEY"])
+def test_production_refuses_a_development_key_and_says_which(name):
+    from portal.settings import DEVELOPMENT_KEYS
+
+    result = _manage("check", env={**PRODUCTION_ENV, name: DEVELOPMENT_KEYS[name]})
+    assert result.returncode != 0
+    assert f"{name} is a development key" in result.stderr or f"{name} holds the development key" in result.stderr
+
+
+def test_production_refuses_a_short_key_and_an_encryption_key_that_is_not_one():
+    short = _manage("check", env={**PRODUCTION_ENV, "BLIND_INDEX_KEY": "short"})
+    assert short.returncode != 0 and "BLIND_INDEX_KEY is too short" in short.stderr
+    not_fernet = _manage("check", env={**PRODUCTION_ENV, "FIELD_ENCRYPTION_KEYS": "x" * 60})
+    assert not_fernet.returncode != 0 and "is not a Fernet key" in not_fernet.stderr
+
+
+def test_an_unknown_environment_is_refused():
+    result = _manage("check", env={**PRODUCTION_ENV, "PORTAL_ENV": "staging"})
+    assert result.returncode != 0 and "PORTAL_ENV='staging'" in result.stderr
+
+
+def test_the_embedded_demo_runs_with_the_published_development_keys():
+    result = _manage("check", env={"PORTAL_ENV": "embedded"})
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_demo_data_is_refused_in_production():
+    result = _manage("seed_demo", env=PRODUCTION_ENV)
+    assert result.returncode != 0
+    assert "does not run in production" in result.stderr

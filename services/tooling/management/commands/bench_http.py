@@ -250,13 +250,16 @@ class Command(BaseCommand):
             shutil.rmtree(folder, ignore_errors=True)
 
     def _production_env(self, redis_url: str, static_root: Path) -> dict:
-        """Production settings, over plain HTTP on the loopback, with the keys the data was
-        written with (so that the generated cases decrypt and the sessions verify)."""
+        """Served as production serves it (gunicorn, static files collected, no debugging),
+        as the embedded run: over plain HTTP on the loopback, and with the keys the data was
+        written with, so that the generated cases decrypt and the sessions verify
+        (production refuses the published development keys)."""
         database = os.environ.get("DATABASE_URL") or f"sqlite:///{settings.DATABASES['default']['NAME']}"
         return {
             **os.environ,
-            "PORTAL_ENV": "production",
+            "PORTAL_ENV": "embedded",
             "DEBUG": "0",
+            "STATIC_COLLECTED": "1",
             "SECRET_KEY": settings.SECRET_KEY,
             "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
             "BLIND_INDEX_KEY": settings.BLIND_INDEX_KEY,

@@ -2,8 +2,9 @@
 generated past for the statistics. Safe to run again: it updates what exists and never
 duplicates."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from services.accounts.constants import StaffRole, UserKind
@@ -26,6 +27,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, history: int = 0, **options):
+        if settings.PRODUCTION:
+            raise CommandError(
+                "seed_demo makes accounts whose password is published with the code: it does not run in "
+                "production (PORTAL_ENV=production). Use it for the demo, tests and development only."
+            )
         self._seed()
         if history:
             self._history(history)
