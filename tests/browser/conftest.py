@@ -74,11 +74,28 @@ def new_page(browser, live_server):
         page = context.new_page()
         page.errors = []  # uncaught JavaScript errors, checked by the tests
         page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+        watch_content_security_policy(page)
+        pages.append(page)
         return page
 
+    pages: list = []
     yield make
+    violations = [v for page in pages for v in page.csp_violations]
     for context in contexts:
         context.close()
+    assert violations == [], f"the Content-Security-Policy refused: {violations}"
+
+
+def watch_content_security_policy(page) -> None:
+    """Collect what the page's Content-Security-Policy refused (the browser tells the
+    console); every page of the portal must run under it without a refusal."""
+    page.csp_violations = []
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text:
+            page.csp_violations.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.citizen import ANSWERS, RESTAURANT, fill, upload_needed_materials
-from tests.browser.conftest import PHONE, TIMEOUT_MS
+from tests.browser.conftest import PHONE, TIMEOUT_MS, watch_content_security_policy
 from tests.browser.helpers import DEMO_CITIZEN
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -89,8 +89,10 @@ def phone(browser, embedded):
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    watch_content_security_policy(page)
     yield page
     context.close()
+    assert page.csp_violations == []
 
 
 def test_the_pages_come_with_their_stylesheet_and_htmx(phone):

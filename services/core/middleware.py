@@ -1,0 +1,23 @@
+"""Middleware of the portal's own."""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
+
+
+class PersonalPagesNotStored:
+    """Whatever is answered to someone signed in (their cases, their documents, a step with a
+    citizen's data, an API answer for a token) is kept by no browser and no proxy: a shared
+    computer in a service hall shows nobody the last person's data with the Back button."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in or "Authorization" in request.headers:
+            patch_cache_control(response, no_store=True, no_cache=True, private=True, max_age=0)
+        return response
