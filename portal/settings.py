@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -136,6 +137,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "services.core.middleware.PersonalPagesNotStored",
+    "services.accounts.middleware.SignInRefusalStatus",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -187,7 +190,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["services.accounts.backends.MobileOrEmailBackend"]
+# axes first: it stops the tries of a locked account (see accounts.signin).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "services.accounts.backends.MobileOrEmailBackend"]
+
+# The addresses (or networks) of the proxies in front of the portal: only a connection from
+# one of them may name the client's address in X-Forwarded-For. None by default.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# Sign-in (accounts.signin): after SIGN_IN_DELAY_AFTER wrong passwords an account waits
+# SIGN_IN_DELAY_SECONDS, then twice as long each time; after SIGN_IN_LOCK_AFTER it is locked
+# until lifted. SIGN_IN_ADDRESS_FAILURES wrong passwords from one address in
+# SIGN_IN_ADDRESS_WINDOW seconds make that address wait for the window's end.
+SIGN_IN_DELAY_AFTER = env.int("SIGN_IN_DELAY_AFTER", default=3)
+SIGN_IN_DELAY_SECONDS = env.int("SIGN_IN_DELAY_SECONDS", default=15)
+SIGN_IN_LOCK_AFTER = env.int("SIGN_IN_LOCK_AFTER", default=10)
+SIGN_IN_ADDRESS_FAILURES = env.int("SIGN_IN_ADDRESS_FAILURES", default=50)
+SIGN_IN_ADDRESS_WINDOW = env.int("SIGN_IN_ADDRESS_WINDOW", default=900)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_FAILURE_LIMIT = SIGN_IN_LOCK_AFTER
+AXES_COOLOFF_TIME = None  # locked until lifted
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "services.core.net.client_address"
+AXES_USERNAME_CALLABLE = "services.accounts.signin.axes_username"
+AXES_LOCKOUT_CALLABLE = "services.accounts.signin.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_HTTP_RESPONSE_CODE = 403
+# axes counts per account only: per address, accounts.signin counts wrong passwords itself,
+# with a larger limit (axes has one limit for both).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -289,8 +318,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "services.core.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    # Sign-in attempts per address: password guessing gets nowhere (the pages use it too).
-    "DEFAULT_THROTTLE_RATES": {"auth": env.str("SIGN_IN_RATE", default="10/min")},
+    "DEFAULT_THROTTLE_RATES": {},
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {

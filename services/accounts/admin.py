@@ -2,7 +2,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from services.accounts.forms import AdminSignInForm
 from services.accounts.models import Department, Membership, User
+
+# The admin's login asks the same guard as every other way in.
+admin.site.login_form = AdminSignInForm
 
 
 class MembershipInline(admin.TabularInline):

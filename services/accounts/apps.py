@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and departments")
 
     def ready(self) -> None:
+        from services.accounts import signin  # noqa: F401 - its receivers count failures and log locks
         from services.accounts.models import Department
         from services.core.cache import public_pages_follow
 

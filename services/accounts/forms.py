@@ -1,12 +1,32 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from services.accounts.signin import sign_in_guard
+from services.core.errors import TooManyRequests
 from services.core.validators import normalize_mobile, validate_mobile
 
 
-class SignInForm(AuthenticationForm):
+class GuardedSignIn(AuthenticationForm):
+    """A sign-in form that asks the guard (accounts.signin) before the password is checked."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        if username and self.request is not None:
+            try:
+                sign_in_guard(self.request, username)
+            except TooManyRequests as exc:
+                raise forms.ValidationError(exc.message, code=exc.code) from None
+        return super().clean()
+
+
+class AdminSignInForm(GuardedSignIn, AdminAuthenticationForm):
+    """The admin's login, guarded like every other way in."""
+
+
+class SignInForm(GuardedSignIn):
     username = forms.CharField(
         label=_("Mobile number, email or staff username"),
         max_length=254,

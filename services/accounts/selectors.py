@@ -76,6 +76,14 @@ def staff_is_department_admin(*, user, department_id: int) -> bool:
     )
 
 
+def staff_administered_by(*, user) -> QuerySet[User]:
+    """The staff of the departments this user administers (themselves included)."""
+    if not _is_staff(user):
+        return get_user_model().objects.none()
+    administered = Membership.objects.filter(user=user, role=StaffRole.DEPARTMENT_ADMIN).values("department_id")
+    return get_user_model().objects.filter(memberships__department_id__in=administered).distinct().order_by("username")
+
+
 def department_colleagues(*, department_id: int, step_role: str) -> list[User]:
     """Staff of the department whose role works on steps of this role: whom such a step may
     be assigned to."""

@@ -8,4 +8,5 @@ urlpatterns = [
     path("signin/", views.SignInView.as_view(), name="login"),
     path("signout/", LogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),
+    path("staff/locked/", views.staff_locks, name="staff-locks"),
 ]

@@ -4,9 +4,11 @@ code and a message in the caller's language."""
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from services.core.errors import InvalidInput, PortalError
+from services.core.errors import InvalidInput, PortalError, TooManyRequests
+from services.core.net import client_address
 
 
 def _messages(detail) -> list[str]:
@@ -31,8 +33,19 @@ def exception_handler(exc, context):
         body: dict[str, object] = {"code": exc.code, "detail": str(exc.message)}
         if isinstance(exc, InvalidInput):
             body["errors"] = exc.errors
-        return Response(body, status=exc.status)
+        refusal = Response(body, status=exc.status)
+        if isinstance(exc, TooManyRequests) and exc.retry_after:
+            refusal["Retry-After"] = str(exc.retry_after)
+        return refusal
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "detail" in response.data:
         response.data.setdefault("code", getattr(response.data["detail"], "code", "error"))
     return response
+
+
+class AddressRateThrottle(ScopedRateThrottle):
+    """DRF's scoped rate limit, counted per client address as `core.net` trusts it (DRF's
+    own reading of X-Forwarded-For would believe any client)."""
+
+    def get_ident(self, request) -> str:
+        return client_address(request)

@@ -41,3 +41,15 @@ class InvalidInput(PortalError):
     def __init__(self, message, *, errors: dict[str, list[str]]):
         super().__init__(message)
         self.errors = errors
+
+
+class TooManyRequests(PortalError):
+    """Slow down: too many attempts. `retry_after` (seconds) is sent as the Retry-After
+    header; None means the refusal does not end by waiting (an account locked until lifted)."""
+
+    code = "too_many_requests"
+    status = 429
+
+    def __init__(self, message, *, retry_after: int | None, code: str | None = None, status: int | None = None):
+        super().__init__(message, code=code, status=status)
+        self.retry_after = retry_after

@@ -306,17 +306,3 @@ def test_signin_with_an_unknown_account_shows_an_error_not_a_server_error(client
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
     assert "_auth_user_id" not in client.session
-
-
-def test_password_guessing_is_throttled_on_the_page_and_the_api(client, api_client):
-    CitizenFactory(mobile="13800000099")
-    statuses = [
-        client.post("/accounts/signin/", {"username": "13800000099", "password": f"guess-{n}"}).status_code
-        for n in range(10)
-    ]
-    assert statuses == [200] * 10
-    blocked = client.post("/accounts/signin/", {"username": "13800000099", "password": PASSWORD})
-    assert blocked.status_code == 429
-    assert "error-summary" in blocked.content.decode()
-    # The same address's budget covers the token API.
-    assert api_client.post(TOKEN_URL, {"username": "13800000099", "password": PASSWORD}).status_code == 429

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from services.catalog.actions import workflow_activate, workflow_copy
 from services.catalog.models import Service
-from tests.factories import PASSWORD, CitizenFactory, StaffFactory, make_service
+from tests.factories import CitizenFactory, StaffFactory, make_service
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +103,7 @@ def test_an_administrators_change_in_the_admin_is_seen_at_once(service, django_c
     _get(visitor, GUIDE)
     admin = StaffFactory(is_staff=True, is_superuser=True)
     staff_client = Client()
-    staff_client.login(username=admin.username, password=PASSWORD)
+    staff_client.force_login(admin)
     url = f"/admin/catalog/service/{service.pk}/change/"
     form = staff_client.get(url).context["adminform"].form
     data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
