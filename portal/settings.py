@@ -205,6 +205,14 @@ SIGN_IN_DELAY_SECONDS = env.int("SIGN_IN_DELAY_SECONDS", default=15)
 SIGN_IN_LOCK_AFTER = env.int("SIGN_IN_LOCK_AFTER", default=10)
 SIGN_IN_ADDRESS_FAILURES = env.int("SIGN_IN_ADDRESS_FAILURES", default=50)
 SIGN_IN_ADDRESS_WINDOW = env.int("SIGN_IN_ADDRESS_WINDOW", default=900)
+# Codes sent by text message to prove a mobile number (accounts.verification): how long one
+# lasts, how many wrong tries it allows, how soon another may be asked for, and how many an
+# hour go to one number and come from one address.
+PHONE_CODE_SECONDS = env.int("PHONE_CODE_SECONDS", default=600)
+PHONE_CODE_TRIES = env.int("PHONE_CODE_TRIES", default=5)
+PHONE_CODE_RESEND_SECONDS = env.int("PHONE_CODE_RESEND_SECONDS", default=60)
+PHONE_CODES_PER_NUMBER = env.int("PHONE_CODES_PER_NUMBER", default=5)
+PHONE_CODES_PER_ADDRESS = env.int("PHONE_CODES_PER_ADDRESS", default=20)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_FAILURE_LIMIT = SIGN_IN_LOCK_AFTER
 AXES_COOLOFF_TIME = None  # locked until lifted
@@ -403,6 +411,13 @@ NOTIFICATION_BACKENDS = {
     "sms": env.str("NOTIFICATION_SMS_BACKEND", default="services.notifications.backends.ConsoleSmsBackend"),
 }
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+
+# Confirming that an ID number is the citizen's own before it is bound to the account: how
+# (a callable of the citizen and the population registry's record; the default compares the
+# registry's mobile number with the one the citizen proved), and how often it may be tried,
+# per account and per ID number.
+IDENTITY_PROOF = env.str("IDENTITY_PROOF", default="services.records.actions.identity_proven_by_mobile")
+IDENTITY_TRIES = env.str("IDENTITY_TRIES", default="5/d")
 
 # Department registries: how many times a fetch is tried before it is marked failed.
 REGISTRY_MAX_ATTEMPTS = env.int("REGISTRY_MAX_ATTEMPTS", default=3)

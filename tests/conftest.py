@@ -124,3 +124,13 @@ def postgres_only():
 
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL; CI runs this with DATABASE_URL set")
+
+
+@pytest.fixture
+def sms(settings):
+    """Text messages are kept, not printed: tests read the codes from them."""
+    from tests import sms as kept
+
+    kept.SENT.clear()
+    settings.NOTIFICATION_BACKENDS = {**settings.NOTIFICATION_BACKENDS, "sms": "tests.sms.KeptSmsBackend"}
+    return kept

@@ -38,34 +38,32 @@ class SignInForm(GuardedSignIn):
     }
 
 
-class RegisterForm(forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=100)
-    mobile = forms.CharField(
-        label=_("Mobile number"),
-        required=False,
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}),
-    )
-    email = forms.EmailField(label=_("Email (optional if you give a mobile number)"), required=False)
+class MobileField(forms.CharField):
+    """A mainland mobile number, written as people write it (spaces, +86, full-width digits)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Mobile number"))
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        validate_mobile(value)
+        return normalize_mobile(value)
+
+
+class NewPasswordMixin(forms.Form):
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     password_again = forms.CharField(
         label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
-
-    def clean_mobile(self) -> str:
-        value = self.cleaned_data.get("mobile", "")
-        if value:
-            validate_mobile(value)
-            value = normalize_mobile(value)
-        return value
 
     def clean(self):
         data = super().clean()
         if data is None:
             # Django keeps cleaned_data when clean() returns None; forms.Form returns it.
             data = self.cleaned_data
-        if not data.get("mobile") and not data.get("email") and not self.errors:
-            raise forms.ValidationError(_("Enter a mobile number or an email address."))
         if data.get("password") and data.get("password") != data.get("password_again"):
             self.add_error("password_again", _("The two passwords are not the same."))
         elif data.get("password"):
@@ -74,3 +72,26 @@ class RegisterForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password", exc)
         return data
+
+
+class RegisterForm(NewPasswordMixin):
+    full_name = forms.CharField(label=_("Full name"), max_length=100)
+    mobile = MobileField(help_text=_("We send a code to it, to make sure it is yours."))
+    email = forms.EmailField(label=_("Email (optional)"), required=False)
+    field_order = ["full_name", "mobile", "email", "password", "password_again"]
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the text message"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
+class MobileForm(forms.Form):
+    mobile = MobileField()
+
+
+class PasswordResetForm(CodeForm, NewPasswordMixin):
+    field_order = ["code", "password", "password_again"]

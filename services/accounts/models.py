@@ -32,6 +32,8 @@ class User(AbstractUser):
     kind = models.CharField(_("kind"), max_length=10, choices=UserKind.choices, default=UserKind.CITIZEN)
     full_name = models.CharField(_("full name"), max_length=100, blank=True)
     mobile = models.CharField(_("mobile number"), max_length=11, blank=True, null=True, unique=True)
+    # When the holder proved, with a code sent there, that the mobile number is theirs.
+    mobile_confirmed_at = models.DateTimeField(null=True, blank=True)
     # NULL, not "", for "no email": unique constraints must allow many accounts without one.
     # django-stubs types AbstractUser.email as a str field; overriding it as nullable is valid Django.
     email = models.EmailField(_("email address"), blank=True, null=True)  # type: ignore[assignment]  # noqa: DJ001
@@ -106,3 +108,32 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.department or '-'}"
+
+
+class CodePurpose(models.TextChoices):
+    REGISTER = "register", _("Registration")
+    MOBILE_CHANGE = "mobile_change", _("Change of mobile number")
+    PASSWORD_RESET = "password_reset", _("Password reset")
+
+
+class PhoneCode(models.Model):
+    """A one-time code sent by text message to prove a mobile number is one's own. Only its
+    keyed digest is kept; it expires, and it allows a few tries (accounts.verification)."""
+
+    mobile = models.CharField(max_length=11)
+    purpose = models.CharField(max_length=20, choices=CodePurpose.choices)
+    # The account it is for (a change of number, a password reset); none for a registration.
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["mobile", "purpose", "-created_at"], name="phone_code_lookup_idx")]
+        verbose_name = _("verification code")
+        verbose_name_plural = _("verification codes")
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.mobile[:3]}****{self.mobile[-4:]}"

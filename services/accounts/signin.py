@@ -192,19 +192,30 @@ def lockout_response(request: HttpRequest, original_response=None, credentials: 
 # Lifting a lock ---------------------------------------------------------------------------
 
 
-def locked_accounts(*, usernames) -> list[AccessAttempt]:
-    """The locked accounts among these usernames, the latest lock first."""
-    return list(
-        AccessAttempt.objects.filter(
-            username__in=list(usernames), failures_since_start__gte=settings.SIGN_IN_LOCK_AFTER
-        ).order_by("-attempt_time")
-    )
+def _keys_of(user) -> set[str]:
+    """Every way of naming the account at sign-in (each is counted on its own)."""
+    return {account_key(key) for key in (user.username, user.mobile, user.email) if key}
 
 
-def account_unlock(*, username: str, by) -> int:
-    """Lift the lock (and forget the failures) of an account; written to the security log."""
+def locked_accounts(*, users) -> list[tuple]:
+    """(user, the attempt that locked them) for the locked accounts among `users`, the latest
+    lock first."""
+    by_key = {key: user for user in users for key in _keys_of(user)}
+    attempts = AccessAttempt.objects.filter(
+        username__in=list(by_key), failures_since_start__gte=settings.SIGN_IN_LOCK_AFTER
+    ).order_by("-attempt_time")
+    locked: dict[int, tuple] = {}
+    for attempt in attempts:
+        user = by_key[attempt.username]
+        locked.setdefault(user.pk, (user, attempt))
+    return list(locked.values())
+
+
+def account_unlock(*, user, by) -> int:
+    """Lift the sign-in lock (and forget the wrong passwords) of an account, under every name
+    it signs in with; written to the security log."""
     from axes.utils import reset
 
-    removed = reset(username=account_key(username))
-    logger.warning("account unlocked", extra={"account": account_key(username), "by": getattr(by, "username", "")})
+    removed = sum(reset(username=key) for key in _keys_of(user))
+    logger.warning("account unlocked", extra={"account": user.username, "by": getattr(by, "username", "")})
     return removed

@@ -8,5 +8,10 @@ urlpatterns = [
     path("signin/", views.SignInView.as_view(), name="login"),
     path("signout/", LogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),
+    path("register/confirm/", views.register_confirm, name="register-confirm"),
+    path("password/reset/", views.password_reset, name="password-reset"),
+    path("password/reset/confirm/", views.password_reset_confirm, name="password-reset-confirm"),
+    path("mobile/", views.mobile_change, name="mobile"),
+    path("mobile/confirm/", views.mobile_change_confirm, name="mobile-confirm"),
     path("staff/locked/", views.staff_locks, name="staff-locks"),
 ]

@@ -7,9 +7,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from services.accounts import actions, selectors, signin
-from services.accounts.forms import RegisterForm, SignInForm
+from services.accounts.forms import CodeForm, MobileForm, PasswordResetForm, RegisterForm, SignInForm
 from services.core.errors import PortalError
-from services.core.views import staff_required
+from services.core.masking import mask_mobile
+from services.core.views import citizen_required, staff_required, with_retry_after
 
 
 class SignInView(LoginView):
@@ -33,26 +34,119 @@ def staff_locks(request):
         username = request.POST.get("username", "")
         if username not in staff:
             raise Http404(_("This account is not one of your department's staff."))
-        signin.account_unlock(username=username, by=request.user)
+        signin.account_unlock(user=staff[username], by=request.user)
         messages.success(request, _("%(who)s can sign in again.") % {"who": staff[username]})
         return redirect("accounts:staff-locks")
-    locks = [(staff[attempt.username], attempt) for attempt in signin.locked_accounts(usernames=staff)]
+    locks = signin.locked_accounts(users=staff.values())
     return render(request, "accounts/staff_locks.html", {"locks": locks})
 
 
+def _with_refusal(request, template: str, context: dict, form, exc: PortalError):
+    """Show the form again with why it was refused; a rate limit says when to come back."""
+    if not hasattr(form, "cleaned_data"):
+        form.cleaned_data = {}  # a form not sent (asking for a new code) carries only the reason
+    form.add_error(None, exc.message)
+    return with_retry_after(render(request, template, {**context, "form": form}, status=exc.status), exc)
+
+
 def register(request):
+    """Registration, step one: the details, and a code sent to the mobile number."""
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = actions.citizen_register(
+            actions.registration_start(
+                request,
                 full_name=form.cleaned_data["full_name"],
-                password=form.cleaned_data["password"],
                 mobile=form.cleaned_data["mobile"],
                 email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
             )
         except PortalError as exc:
-            form.add_error(None, exc.message)
-        else:
-            login(request, user, backend="services.accounts.backends.MobileOrEmailBackend")
-            return redirect("applications:mine")
-    return render(request, "accounts/register.html", {"form": form})
+            return _with_refusal(request, "accounts/register.html", {}, form, exc)
+        return redirect("accounts:register-confirm")
+    return render(request, "accounts/register.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def register_confirm(request):
+    """Registration, step two: the code proves the number is the citizen's; the account is made."""
+    pending = actions.registration_pending(request)
+    if pending is None:
+        return redirect("accounts:register")
+    context = {"mobile": mask_mobile(pending["mobile"]), "step": "register"}
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and request.POST.get("action") == "resend":
+        try:
+            actions.registration_resend(request)
+        except PortalError as exc:
+            return _with_refusal(request, "accounts/code.html", context, CodeForm(), exc)
+        messages.success(request, _("A new code is on its way."))
+        return redirect("accounts:register-confirm")
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = actions.registration_confirm(request, code=form.cleaned_data["code"])
+        except PortalError as exc:
+            return _with_refusal(request, "accounts/code.html", context, form, exc)
+        login(request, user, backend="services.accounts.backends.MobileOrEmailBackend")
+        return redirect("applications:mine")
+    return render(request, "accounts/code.html", {**context, "form": form}, status=400 if form.errors else 200)
+
+
+def password_reset(request):
+    """A forgotten password (or a locked account), step one: the mobile number."""
+    form = MobileForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.password_reset_start(request, mobile=form.cleaned_data["mobile"])
+        except PortalError as exc:
+            return _with_refusal(request, "accounts/password_reset.html", {}, form, exc)
+        return redirect("accounts:password-reset-confirm")
+    return render(request, "accounts/password_reset.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def password_reset_confirm(request):
+    """Step two: the code from the text message and the new password."""
+    mobile = actions.password_reset_pending(request)
+    if mobile is None:
+        return redirect("accounts:password-reset")
+    context = {"mobile": mask_mobile(mobile), "step": "reset"}
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.password_reset_confirm(
+                request, code=form.cleaned_data["code"], password=form.cleaned_data["password"]
+            )
+        except PortalError as exc:
+            return _with_refusal(request, "accounts/code.html", context, form, exc)
+        messages.success(request, _("Your password is changed. Sign in with it."))
+        return redirect("accounts:login")
+    return render(request, "accounts/code.html", {**context, "form": form}, status=400 if form.errors else 200)
+
+
+@citizen_required
+def mobile_change(request):
+    """A citizen's mobile number, and a new one (proven with a code sent there)."""
+    form = MobileForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.mobile_change_start(request, user=request.user, mobile=form.cleaned_data["mobile"])
+        except PortalError as exc:
+            return _with_refusal(request, "accounts/mobile.html", {}, form, exc)
+        return redirect("accounts:mobile-confirm")
+    return render(request, "accounts/mobile.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@citizen_required
+def mobile_change_confirm(request):
+    mobile = request.session.get(actions.PENDING_MOBILE)
+    if not mobile:
+        return redirect("accounts:mobile")
+    context = {"mobile": mask_mobile(mobile), "step": "mobile"}
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.mobile_change_confirm(request, user=request.user, code=form.cleaned_data["code"])
+        except PortalError as exc:
+            return _with_refusal(request, "accounts/code.html", context, form, exc)
+        messages.success(request, _("Your mobile number is changed and confirmed."))
+        return redirect("accounts:mobile")
+    return render(request, "accounts/code.html", {**context, "form": form}, status=400 if form.errors else 200)

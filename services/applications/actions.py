@@ -85,11 +85,13 @@ def draft_page_reach(*, draft: Draft, page: str) -> None:
     Draft.objects.filter(pk=draft.pk).update(page=page)
 
 
-def draft_consent_give(*, draft: Draft, id_number: str, requirement_ids: list[int]) -> None:
+def draft_consent_give(*, request, draft: Draft, id_number: str, requirement_ids: list[int]) -> None:
     """The citizen agrees that the chosen registries be asked for their data (records checks
     the ID number is theirs and queues each fetch); verified answers then fill the form. Not
     one transaction: a failed identity check stays in the data log."""
-    fetches_consent(citizen=draft.citizen, draft=draft, id_number=id_number, requirement_ids=requirement_ids)
+    fetches_consent(
+        request=request, citizen=draft.citizen, draft=draft, id_number=id_number, requirement_ids=requirement_ids
+    )
     Draft.objects.filter(pk=draft.pk).update(data_consent=CONSENT_GIVEN)
     draft.data_consent = CONSENT_GIVEN
 

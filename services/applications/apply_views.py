@@ -15,7 +15,7 @@ from services.casework.selectors import application_for_key
 from services.catalog import selectors as catalog_selectors
 from services.catalog.schema import answer_display, schema_field_label
 from services.core.errors import InvalidInput, NotFound, PortalError
-from services.core.views import citizen_required, or_404
+from services.core.views import citizen_required, or_404, with_retry_after
 from services.records.selectors import fetch_list_for_draft
 from services.records.uploads import draft_materials
 
@@ -204,22 +204,23 @@ def _consent(request, draft: Draft):
     the documents instead."""
     page, previous, following = selectors.page_get(service=draft.service, answers=draft.answers, key=CONSENT_PAGE)
     requirements = list(draft.service.data_requirements.select_related("registry__department"))
-    error = None
+    error, refusal = None, None
     if request.method == "POST":
         if request.POST.get("action") == "decline":
             actions.draft_consent_decline(draft=draft)
             return redirect(_page_url(draft.service.code, _following_key(following)))
         try:
             actions.draft_consent_give(
+                request=request,
                 draft=draft,
                 id_number=request.POST.get("id_number", ""),
                 requirement_ids=[int(v) for v in request.POST.getlist("requirement") if v.isascii() and v.isdigit()],
             )
         except PortalError as exc:
-            error = exc.message
+            error, refusal = exc.message, exc
         else:
             return redirect(_page_url(draft.service.code, _following_key(following)))
-    return render(
+    response = render(
         request,
         "applications/apply_consent.html",
         {
@@ -232,8 +233,9 @@ def _consent(request, draft: Draft):
             "fetches": fetch_list_for_draft(draft=draft),
         }
         | _progress(draft, page),
-        status=400 if error else 200,
+        status=refusal.status if refusal else 200,
     )
+    return with_retry_after(response, refusal)
 
 
 @citizen_required

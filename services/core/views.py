@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from services.core.errors import NotFound
+from services.core.errors import NotFound, PortalError, TooManyRequests
 
 
 def citizen_required(view):
@@ -32,6 +32,13 @@ def staff_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def with_retry_after(response, refusal: PortalError | None):
+    """A page that shows a refusal: a rate limit's says when to come back (Retry-After)."""
+    if isinstance(refusal, TooManyRequests) and refusal.retry_after:
+        response["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 def or_404(fetch, **kwargs):

@@ -139,3 +139,12 @@ def delivery_send(*, delivery_id: int) -> str:
     if delivery.status == DeliveryStatus.FAILED:
         return "failed"
     raise DeliveryRetry(delivery.last_error, countdown=delivery_retry_countdown(delivery.attempts))
+
+
+def sms_send(*, to: str, body: str) -> str:
+    """Send one text message now, to a number that may belong to no account yet (a code to
+    prove it is one's own): through the SMS backend, which retries a provider that fails for
+    a moment; returns the provider's id or raises. Every other message goes through `notify`."""
+    message_id = backend_for("sms").send(to=to, subject="", body=body)
+    logger.info("text message %s sent", message_id)
+    return message_id

@@ -6,17 +6,28 @@ import json
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from services.accounts.selectors import department_admins
-from services.core.crypto import decrypt, encrypt
+from services.core.crypto import blind_index, decrypt, encrypt
 from services.core.errors import PortalError
 from services.core.outbox import outbox_enqueue
-from services.core.validators import normalize_id_number, validate_id_number
+from services.core.ratelimit import rate_limit
+from services.core.validators import normalize_id_number, normalize_mobile, validate_id_number
 from services.records.connectors import ConnectorError, ConnectorInvalid, connector_for
-from services.records.models import DataAccess, DataRequirement, Evidence, Fetch, FetchStatus, VerifiedAttribute
+from services.records.models import (
+    DataAccess,
+    DataRequirement,
+    Evidence,
+    Fetch,
+    FetchStatus,
+    Registry,
+    VerifiedAttribute,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,22 +49,24 @@ def data_access_record(
     )
 
 
-def identity_verify(*, citizen, id_number: str) -> None:
+def identity_verify(*, request, citizen, id_number: str) -> None:
     """Confirm that `id_number` is the citizen's own (实名核验) before anything is fetched with
-    it: the account's name must match the population registry's record of that number, and a
-    number confirmed for one account is never used by another."""
-    from django.contrib.auth import get_user_model
-
-    from services.core.crypto import blind_index
-    from services.records.models import Registry
-
+    it, and bind it to the account: the population registry's record of that number must
+    hold the account's name and the account's mobile number, which the citizen proved with a
+    code. A number bound to one account is never used by another. A few tries a day per
+    account and per number; every try is in the data log of the one who tried, and of the
+    number's owner (the account it is bound to, or that has the registry's mobile number)."""
     number = normalize_id_number(id_number)
     digest = blind_index(number)
     if citizen.id_digest:
         if citizen.id_digest != digest:
             raise PortalError(_("This is not the ID number confirmed for your account."), code="not_your_id")
         return
-    if get_user_model().objects.filter(id_digest=digest).exclude(pk=citizen.pk).exists():
+    rate_limit(request, group="identity-account", key=str(citizen.pk), rate=settings.IDENTITY_TRIES)
+    rate_limit(request, group="identity-number", key=digest, rate=settings.IDENTITY_TRIES)
+    users = get_user_model().objects
+    if users.filter(id_digest=digest).exclude(pk=citizen.pk).exists():
+        _identity_attempt_told(citizen=citizen, owners=users.filter(id_digest=digest), registry=None)
         raise PortalError(
             _("This ID number is confirmed for another account. Call the service hotline if it is yours."),
             code="not_your_id",
@@ -81,11 +94,50 @@ def identity_verify(*, citizen, id_number: str) -> None:
             _("The name of your account and this ID number do not match the population registry."),
             code="not_your_id",
         )
-    get_user_model().objects.filter(pk=citizen.pk).update(id_digest=digest)
+    proof = import_string(settings.IDENTITY_PROOF)
+    if not proof(citizen=citizen, record=record):
+        registry_mobile = record.get("mobile", "")
+        owners = users.filter(mobile=registry_mobile, mobile_confirmed_at__isnull=False) if registry_mobile else []
+        _identity_attempt_told(citizen=citizen, owners=owners, registry=registry)
+        raise PortalError(
+            _(
+                "The mobile number of your account is not the one the population registry holds for this ID "
+                "number. Confirm your own number under “My data”, or bring your ID card to a service hall."
+            ),
+            code="not_your_id",
+        )
+    users.filter(pk=citizen.pk).update(id_digest=digest)
     citizen.id_digest = digest
 
 
-def fetches_consent(*, citizen, draft, id_number: str, requirement_ids: list[int]) -> list[Fetch]:
+def identity_proven_by_mobile(*, citizen, record: dict) -> bool:
+    """The default proof that an ID number is the citizen's (IDENTITY_PROOF): the population
+    registry holds, for that number, the mobile number the citizen proved with a code. A
+    deployment may plug in a stronger one (a face check by the national identity service)."""
+    return bool(
+        citizen.mobile
+        and citizen.mobile_confirmed_at
+        and record.get("mobile")
+        and normalize_mobile(str(record["mobile"])) == citizen.mobile
+    )
+
+
+def _identity_attempt_told(*, citizen, owners, registry) -> None:
+    """Someone else tried the owner's ID number: the owner sees it in their data log."""
+    for owner in owners:
+        if owner.pk == citizen.pk:
+            continue
+        data_access_record(
+            actor=None,
+            connector=registry.code if registry else "",
+            citizen=owner,
+            department=registry.department if registry else None,
+            what="居民身份证号码",
+            purpose="另一账户尝试以您的身份证号码进行实名核验，未通过",
+        )
+
+
+def fetches_consent(*, request, citizen, draft, id_number: str, requirement_ids: list[int]) -> list[Fetch]:
     """The citizen agreed that these registries be asked, for the purposes shown, while
     filling `draft`: each fetch runs on the registry department's own queue once the
     transaction commits."""
@@ -102,7 +154,7 @@ def fetches_consent(*, citizen, draft, id_number: str, requirement_ids: list[int
     )
     if not requirements:
         raise PortalError(_("Choose at least one department, or upload the documents instead."), code="nothing_chosen")
-    identity_verify(citizen=citizen, id_number=id_number)
+    identity_verify(request=request, citizen=citizen, id_number=id_number)
     fetches = []
     with transaction.atomic():
         for requirement in requirements:

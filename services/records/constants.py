@@ -8,4 +8,5 @@ ATTRIBUTE_LABELS = {
     "marital_status": _("Marital status"),
     "enterprise_name": _("Enterprise"),
     "degree": _("Highest degree"),
+    "mobile": _("Mobile number on record"),
 }

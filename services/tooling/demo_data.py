@@ -72,7 +72,7 @@ WALLET = {
 
 # Registries kept in the portal's database, with demo records keyed by ID number.
 REGISTRIES = [
-    ("population", "人口信息库", "Population registry", "psb", ["full_name", "birth_date", "hukou_address"]),
+    ("population", "人口信息库", "Population registry", "psb", ["full_name", "birth_date", "hukou_address", "mobile"]),
     ("marriage", "婚姻登记信息库", "Marriage registry", "mca", ["marital_status"]),
     ("enterprise", "市场主体登记库", "Enterprise registry", "amr", ["enterprise_name"]),
     ("degree", "学历学位信息库", "Degree registry", "hrss", ["degree"]),
@@ -83,11 +83,13 @@ REGISTRY_RECORDS = {
             "full_name": "张伟",
             "birth_date": "1949-12-31",
             "hukou_address": "北京市朝阳区幸福路1号",
+            "mobile": "13800138001",
         },
         "440305199003071236": {
             "full_name": "李娜",
             "birth_date": "1990-03-07",
             "hukou_address": "深圳市南山区科技路8号",
+            "mobile": "13800138002",
         },
     },
     "marriage": {

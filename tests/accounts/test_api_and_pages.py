@@ -12,6 +12,7 @@ pytestmark = pytest.mark.django_db
 
 TOKEN_URL = "/api/v1/auth/token/"
 REGISTER_URL = "/accounts/register/"
+REGISTER_CONFIRM_URL = "/accounts/register/confirm/"
 SIGNIN_URL = "/accounts/signin/"
 
 NEW_PASSWORD = "Quiet-River-7391"
@@ -40,8 +41,8 @@ def production_hashers(settings):
     settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS
 
 
-def test_a_new_password_is_stored_as_an_argon2_hash(client, production_hashers):
-    client.post(REGISTER_URL, _register_data())
+def test_a_new_password_is_stored_as_an_argon2_hash(client, production_hashers, sms):
+    _register(client, sms)
 
     user = get_user_model().objects.get(mobile="13912340000")
     assert user.password.startswith("argon2$")
@@ -151,93 +152,109 @@ def test_register_page_shows_the_form(client):
     assert 'name="password_again"' in response.text
 
 
-def test_registration_creates_a_citizen_and_signs_them_in(client):
-    response = client.post(REGISTER_URL, _register_data(mobile="139 1234 0000"))
+def _register(client, sms, **overrides):
+    """Both steps: the details, then the code from the text message."""
+    data = _register_data(**overrides)
+    assert client.post(REGISTER_URL, data).status_code == 302
+    mobile = "".join(ch for ch in data["mobile"] if ch.isdigit())[-11:]
+    return client.post(REGISTER_CONFIRM_URL, {"code": sms.last_code(mobile)})
+
+
+def test_registration_confirms_the_mobile_with_a_code_then_signs_the_citizen_in(client, sms):
+    first = client.post(REGISTER_URL, _register_data(mobile="139 1234 0000"))
+    assert first.status_code == 302 and first.url == REGISTER_CONFIRM_URL
+    assert not get_user_model().objects.exists()  # nothing until the number is proven
+    assert "139****0000" in client.get(REGISTER_CONFIRM_URL).content.decode()
+
+    response = client.post(REGISTER_CONFIRM_URL, {"code": sms.last_code("13912340000")})
 
     assert response.status_code == 302
     assert response.url == reverse("applications:mine")
     user = get_user_model().objects.get(mobile="13912340000")
-    assert user.kind == UserKind.CITIZEN
-    assert user.full_name == "李四"
+    assert user.kind == UserKind.CITIZEN and user.full_name == "李四"
+    assert user.mobile_confirmed_at is not None
     assert user.check_password(NEW_PASSWORD)
     assert client.session["_auth_user_id"] == str(user.pk)
-    assert client.get(reverse("applications:mine")).status_code == 200
 
 
-def test_registration_with_an_email_only_stores_it_in_lower_case(client):
-    response = client.post(REGISTER_URL, _register_data(mobile="", email="Li.Si@Example.CN"))
+def test_a_wrong_code_creates_nothing_and_five_wrong_codes_use_the_code_up(client, sms):
+    client.post(REGISTER_URL, _register_data())
+    right = sms.last_code("13912340000")
+    wrong = "000000" if right != "000000" else "111111"
+    for _ in range(5):
+        refused = client.post(REGISTER_CONFIRM_URL, {"code": wrong})
+        assert refused.status_code == 400 and "error-summary" in refused.content.decode()
+    assert client.post(REGISTER_CONFIRM_URL, {"code": right}).status_code == 400  # too late: used up
+    assert not get_user_model().objects.exists()
 
-    assert response.status_code == 302
+
+def test_registration_with_an_email_too_stores_it_in_lower_case(client, sms):
+    _register(client, sms, email="Li.Si@Example.CN")
+
     user = get_user_model().objects.get(email="li.si@example.cn")
-    assert user.mobile is None
-    assert user.is_citizen
+    assert user.mobile == "13912340000" and user.is_citizen
 
 
-@pytest.mark.parametrize("mobile", ["12345", "23812345678", "1381234567a", "138123456789", "+86 12345678"])
-def test_registration_with_a_malformed_mobile_number_shows_a_form_error(client, mobile):
+@pytest.mark.parametrize("mobile", ["", "12345", "23812345678", "1381234567a", "138123456789", "+86 12345678"])
+def test_registration_without_a_good_mobile_number_shows_a_form_error(client, sms, mobile):
     response = client.post(REGISTER_URL, _register_data(mobile=mobile))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["mobile"]
     assert "error-summary" in response.text
-    assert not get_user_model().objects.exists()
-    assert "_auth_user_id" not in client.session
+    assert sms.SENT == []
 
 
-def test_registration_with_full_width_digits_does_not_create_a_second_account_for_a_taken_number(client):
-    CitizenFactory(mobile="13812345678")
-
-    response = client.post(REGISTER_URL, _register_data(mobile="13８１２３４５６７８"))
-
-    assert response.status_code == 200
-    assert response.context["form"].errors
-    assert get_user_model().objects.count() == 1
-
-
-def test_registration_with_a_mobile_number_already_registered_shows_an_error(client):
-    CitizenFactory(mobile="13912340000")
-
-    response = client.post(REGISTER_URL, _register_data(mobile="13912340000"))
-
-    assert response.status_code == 200
-    assert response.context["form"].non_field_errors()
-    assert "error-summary" in response.text
-    assert get_user_model().objects.filter(mobile="13912340000").count() == 1
-    assert "_auth_user_id" not in client.session
-
-
-def test_registration_with_a_taken_mobile_number_in_another_spelling_shows_an_error(client):
+def test_registering_a_number_that_has_an_account_tells_nothing_on_the_page(client, sms):
     CitizenFactory(mobile="13912340000")
 
     response = client.post(REGISTER_URL, _register_data(mobile="+86 139-1234-0000"))
 
-    assert response.status_code == 200
-    assert response.context["form"].non_field_errors()
+    # The same answer as for a free number ...
+    assert response.status_code == 302 and response.url == REGISTER_CONFIRM_URL
+    # ... and the number's owner is told, without a code.
+    (text,) = sms.texts_to("13912340000")
+    assert "已有账户" in text or "already has one" in text
+    assert not any(ch.isdigit() for ch in text.replace("13912340000", ""))
+    refused = client.post(REGISTER_CONFIRM_URL, {"code": "123456"})
+    assert refused.status_code == 400
     assert get_user_model().objects.count() == 1
 
 
-def test_registration_with_an_email_already_registered_in_another_case_shows_an_error(client):
+def test_registration_with_full_width_digits_does_not_create_a_second_account(client, sms):
+    CitizenFactory(mobile="13812345678")
+
+    assert client.post(REGISTER_URL, _register_data(mobile="13８１２３４５６７８")).status_code == 302
+    assert "已有账户" in sms.texts_to("13812345678")[0] or "already has one" in sms.texts_to("13812345678")[0]
+    assert get_user_model().objects.count() == 1
+
+
+def test_registration_with_an_email_another_account_has_is_refused_after_the_code(client, sms):
     CitizenFactory(email="li.si@example.cn")
 
-    response = client.post(REGISTER_URL, _register_data(mobile="", email="LI.SI@example.cn"))
+    response = _register(client, sms, email="LI.SI@example.cn")
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].non_field_errors()
     assert get_user_model().objects.count() == 1
 
 
-def test_registration_without_mobile_or_email_shows_an_error(client):
-    response = client.post(REGISTER_URL, _register_data(mobile="", email=""))
-
-    assert response.status_code == 200
-    assert response.context["form"].non_field_errors()
-    assert not get_user_model().objects.exists()
+def test_codes_for_one_number_come_at_most_every_minute_and_five_an_hour(client, sms, settings):
+    client.post(REGISTER_URL, _register_data())
+    again = client.post(REGISTER_CONFIRM_URL, {"action": "resend"})
+    assert again.status_code == 429 and 0 < int(again["Retry-After"]) <= 60
+    settings.PHONE_CODE_RESEND_SECONDS = 0
+    for _ in range(4):
+        assert client.post(REGISTER_CONFIRM_URL, {"action": "resend"}).status_code == 302
+    refused = client.post(REGISTER_CONFIRM_URL, {"action": "resend"})
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert len(sms.texts_to("13912340000")) == 5
 
 
 def test_registration_with_different_passwords_shows_an_error_on_the_second(client):
     response = client.post(REGISTER_URL, _register_data(password_again="Something-Else-99"))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["password_again"]
     assert not get_user_model().objects.exists()
 
@@ -245,7 +262,7 @@ def test_registration_with_different_passwords_shows_an_error_on_the_second(clie
 def test_registration_with_a_weak_password_shows_an_error(client):
     response = client.post(REGISTER_URL, _register_data(password="12345678", password_again="12345678"))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["password"]
     assert not get_user_model().objects.exists()
 
