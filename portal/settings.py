@@ -411,6 +411,16 @@ NOTIFICATION_BACKENDS = {
     "sms": env.str("NOTIFICATION_SMS_BACKEND", default="services.notifications.backends.ConsoleSmsBackend"),
 }
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+# The commercial SMS gateway of services.notifications.backends.HttpSmsBackend: its address,
+# the portal's key id and shared secret (requests and receipts are signed with it), the
+# sender's signature in the texts, the seconds to wait for it, and how often to try.
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_KEY_ID = env.str("SMS_GATEWAY_KEY_ID", default="")
+SMS_GATEWAY_SECRET = env.str("SMS_GATEWAY_SECRET", default="")
+SMS_GATEWAY_SIGN_NAME = env.str("SMS_GATEWAY_SIGN_NAME", default="一网通办")
+SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=5.0)
+SMS_GATEWAY_ATTEMPTS = env.int("SMS_GATEWAY_ATTEMPTS", default=3)
+SMS_GATEWAY_RETRY_PAUSE = env.float("SMS_GATEWAY_RETRY_PAUSE", default=0.5)
 
 # Confirming that an ID number is the citizen's own before it is bound to the account: how
 # (a callable of the citizen and the population registry's record; the default compares the

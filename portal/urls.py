@@ -23,6 +23,7 @@ from services.casework.api.views import (
 from services.catalog.api.views import ServiceGuideApi, ServiceListApi
 from services.catalog.views import service_list
 from services.core.views import elder_mode
+from services.notifications.views import sms_receipt
 from services.records.api.views import LicenceVerifyApi
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -56,6 +57,7 @@ urlpatterns = [
     path("accounts/", include("services.accounts.urls")),
     path("workbench/", include("services.casework.urls")),
     path("inbox/", include("services.notifications.urls")),
+    path("notifications/sms/receipt/", sms_receipt, name="sms-receipt"),
     path("", include("services.records.urls")),
     path("", include("services.analytics.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -148,3 +148,18 @@ def sms_send(*, to: str, body: str) -> str:
     message_id = backend_for("sms").send(to=to, subject="", body=body)
     logger.info("text message %s sent", message_id)
     return message_id
+
+
+def delivery_receipt(*, provider_id: str, delivered: bool, error: str = "") -> bool:
+    """The SMS gateway says what became of a message: delivered to the phone, or not. A sent
+    delivery becomes delivered or failed (what its recipient sees in the inbox). Returns
+    whether a delivery of the portal's had that id (a code sent to prove a number has none)."""
+    updated = (
+        Delivery.objects.filter(provider_id=provider_id, channel=Channel.SMS, status=DeliveryStatus.SENT).update(
+            status=DeliveryStatus.DELIVERED if delivered else DeliveryStatus.FAILED,
+            last_error="" if delivered else f"the gateway could not deliver it: {error}"[:2000],
+        )
+        > 0
+    )
+    logger.info("receipt for text message %s: %s", provider_id, "delivered" if delivered else "not delivered")
+    return updated

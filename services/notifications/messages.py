@@ -78,6 +78,7 @@ def delivery_status_text(delivery) -> str:
         (Channel.EMAIL, DeliveryStatus.FAILED): _("Email could not be sent"),
         (Channel.SMS, DeliveryStatus.PENDING): _("Text message waiting to be sent"),
         (Channel.SMS, DeliveryStatus.SENT): _("Text message sent"),
+        (Channel.SMS, DeliveryStatus.DELIVERED): _("Text message delivered to your phone"),
         (Channel.SMS, DeliveryStatus.FAILED): _("Text message could not be sent"),
     }
     return texts.get((delivery.channel, delivery.status), f"{delivery.channel}: {delivery.status}")
