@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV := PORTAL_ENV=development
 
-.PHONY: run test bench bench-http bench-data lint architecture typecheck check-migrations schema messages clean
+.PHONY: run demo-code test bench bench-http bench-data lint architecture typecheck check-migrations schema messages clean
 
 # The JavaScript the browser tests inject into pages (axe-core), pinned in package-lock.json.
 BROWSER_JS := tests/browser/node_modules
@@ -28,6 +28,10 @@ messages: $(STAMP)
 ## Run the portal: embedded SQLite and Redis, a Celery worker and beat, demo data.
 run: messages
 	PORTAL_ENV=embedded $(PY) -m portal.embedded
+
+## The second-factor code the demo staff accounts sign in with right now (the demo key).
+demo-code: $(STAMP)
+	@$(DEV) $(PY) manage.py demo_code
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

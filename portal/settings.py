@@ -108,6 +108,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -133,6 +136,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "services.accounts.middleware.SecondFactorRequired",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -213,6 +218,8 @@ PHONE_CODE_TRIES = env.int("PHONE_CODE_TRIES", default=5)
 PHONE_CODE_RESEND_SECONDS = env.int("PHONE_CODE_RESEND_SECONDS", default=60)
 PHONE_CODES_PER_NUMBER = env.int("PHONE_CODES_PER_NUMBER", default=5)
 PHONE_CODES_PER_ADDRESS = env.int("PHONE_CODES_PER_ADDRESS", default=20)
+# The name authenticator apps show beside a staff member's code.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="一网通办")
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_FAILURE_LIMIT = SIGN_IN_LOCK_AFTER
 AXES_COOLOFF_TIME = None  # locked until lifted

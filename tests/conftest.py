@@ -33,6 +33,32 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def staff_second_factor(monkeypatch):
+    """`client.force_login(staff)` signs in as staff do: with the password and the second
+    factor (an enrolled authenticator, the session verified by it). A test about the step in
+    between asks for `force_login(staff, second_factor=False)`."""
+    from django.test.client import ClientMixin
+
+    original = ClientMixin.force_login
+
+    def force_login(self, user, backend=None, second_factor=True):
+        original(self, user, backend)
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from services.accounts.second_factor import needs_second_factor
+
+        if second_factor and needs_second_factor(user):
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            device = device or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login)
+
+
 @pytest.fixture
 def chinese(settings):
     settings.LANGUAGE_CODE = "zh-hans"

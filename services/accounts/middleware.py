@@ -2,8 +2,12 @@
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
+from services.accounts.second_factor import needs_second_factor
 from services.accounts.signin import refusal_of
 
 
@@ -23,3 +27,33 @@ class SignInRefusalStatus:
             if refusal.retry_after:
                 response["Retry-After"] = str(refusal.retry_after)
         return response
+
+
+class SecondFactorRequired:
+    """Staff and administrators signed in with a password only reach nothing but the page that
+    asks for (or enrols) their second factor, and signing out: no staff page, no staff API, no
+    admin. Pages are sent to that page; the API answers 403."""
+
+    # Where someone between the password and the second factor may go.
+    OPEN_PREFIXES = ("/accounts/second-factor/", "/accounts/signout/", "/static/", "/i18n/", "/preferences/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            needs_second_factor(user)
+            and not user.is_verified()  # type: ignore[union-attr]
+            and not request.path.startswith(self.OPEN_PREFIXES)
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {
+                        "code": "second_factor_required",
+                        "detail": str(_("Sign in with your second factor first.")),
+                    },
+                    status=403,
+                )
+            return redirect_to_login(request.get_full_path(), reverse("accounts:second-factor"), "next")
+        return self.get_response(request)

@@ -1,14 +1,18 @@
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from services.accounts import actions, selectors, signin
+from services.accounts import actions, second_factor, selectors, signin
 from services.accounts.forms import CodeForm, MobileForm, PasswordResetForm, RegisterForm, SignInForm
-from services.core.errors import PortalError
+from services.core.errors import PortalError, TooManyRequests
 from services.core.masking import mask_mobile
 from services.core.views import citizen_required, staff_required, with_retry_after
 
@@ -21,6 +25,49 @@ class SignInView(LoginView):
     template_name = "accounts/signin.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+
+@login_required
+def second_factor_page(request):
+    """The second factor, between the password and any staff page: enrolled on the first
+    sign-in (a picture for the authenticator app, then its first code), given on the later
+    ones (a code from the app, or a recovery code)."""
+    user = request.user
+    target = _safe_next(request)
+    if not second_factor.needs_second_factor(user) or user.is_verified():
+        return redirect(target)
+    enrolling = not second_factor.has_second_factor(user)
+    form = CodeForm(request.POST or None)
+    form.fields["code"].label = _("Code from your authenticator app") if enrolling else _("Code")
+    refusal: PortalError | None = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            if enrolling:
+                codes = second_factor.enrolment_confirm(request, user=user, code=form.cleaned_data["code"])
+                return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": target})
+            second_factor.second_factor_verify(request, user=user, code=form.cleaned_data["code"])
+        except PortalError as exc:
+            form.add_error("code", exc.message)
+            refusal = exc
+        else:
+            return redirect(target)
+    context = {"form": form, "enrolling": enrolling, "next": target}
+    if enrolling:
+        device = second_factor.enrolment_device(user=user)
+        context |= {"qr": second_factor.enrolment_qr(device), "key": second_factor.enrolment_key(device)}
+    response = render(request, "accounts/second_factor.html", context, status=400 if form.errors else 200)
+    if refusal is not None:
+        # A wrong code is a 400 like any wrong answer; waiting after several says for how long.
+        response.status_code = 429 if isinstance(refusal, TooManyRequests) else 400
+        return with_retry_after(response, refusal)
+    return response
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse("home")
 
 
 @staff_required
@@ -38,7 +85,23 @@ def staff_locks(request):
         messages.success(request, _("%(who)s can sign in again.") % {"who": staff[username]})
         return redirect("accounts:staff-locks")
     locks = signin.locked_accounts(users=staff.values())
-    return render(request, "accounts/staff_locks.html", {"locks": locks})
+    return render(request, "accounts/staff_locks.html", {"locks": locks, "staff": staff.values()})
+
+
+@staff_required
+@require_POST
+def staff_second_factor_reset(request):
+    """A staff member lost the phone with their authenticator: their department
+    administrator clears it, and the next sign-in enrols a new one (logged)."""
+    staff = {user.username: user for user in selectors.staff_administered_by(user=request.user)}
+    if not staff:
+        raise PermissionDenied
+    person = staff.get(request.POST.get("username", ""))
+    if person is None:
+        raise Http404(_("This account is not one of your department's staff."))
+    second_factor.second_factor_reset(user=person, by=request.user)
+    messages.success(request, _("%(who)s will set up a new second factor at the next sign-in.") % {"who": person})
+    return redirect("accounts:staff-locks")
 
 
 def _with_refusal(request, template: str, context: dict, form, exc: PortalError):

@@ -3,6 +3,10 @@
 Only the seed command uses this module; nothing in the running portal depends on it.
 """
 
+import base64
+
+from django_otp.oath import totp
+
 
 def t(zh: str, en: str) -> dict:
     return {"zh": zh, "en": en}
@@ -454,6 +458,23 @@ SERVICES = [
 ]
 
 DEMO_PASSWORD = "Demo@2026!"
+
+# The key of the authenticator every demo staff account and the demo system administrator
+# sign in with as their second factor (published like the password: demo data only). Add it
+# to an authenticator app by its base32 form that seed_demo prints, or ask `make demo-code`.
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"
+
+
+def demo_key_base32() -> str:
+    """The demo authenticator key as an authenticator app asks for it."""
+    return base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
+
+
+def demo_code(*, steps_ahead: int = 0) -> str:
+    """The six digits an authenticator app with the demo key shows now; a step ahead is the
+    next 30 seconds' code, which the portal also takes (for a phone whose clock is fast)."""
+    return f"{totp(bytes.fromhex(DEMO_TOTP_KEY), drift=steps_ahead):06d}"
+
 
 CITIZENS = [
     ("13800138001", "zhangwei@example.cn", "张伟"),

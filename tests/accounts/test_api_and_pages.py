@@ -4,6 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from services.accounts.constants import UserKind
 from tests.factories import PASSWORD, CitizenFactory, StaffFactory
@@ -94,8 +96,12 @@ def test_token_is_issued_for_an_email_whatever_its_letter_case(api_client):
 
 def test_token_is_issued_for_a_staff_username(api_client):
     staff = StaffFactory(username="reviewer.zhang")
+    device = TOTPDevice.objects.create(user=staff, name="phone", confirmed=True)
+    code = f"{TOTP(device.bin_key).token():06d}"
 
-    response = api_client.post(TOKEN_URL, {"username": "reviewer.zhang", "password": PASSWORD}, format="json")
+    response = api_client.post(
+        TOKEN_URL, {"username": "reviewer.zhang", "password": PASSWORD, "otp": code}, format="json"
+    )
 
     assert response.status_code == 200
     assert response.json()["kind"] == UserKind.STAFF

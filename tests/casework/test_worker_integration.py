@@ -1,6 +1,7 @@
 """A real Celery worker process, over a real Redis, routes cases on the test database."""
 
 import pytest
+from django.test import RequestFactory
 
 from services.accounts.selectors import queue_names_all
 from services.casework import decisions, submission
@@ -213,6 +214,7 @@ def test_consented_fetches_run_on_the_registry_departments_queues(real_broker, s
     try:
         draft = application_actions.draft_start(citizen=citizen, service=service)
         fetches_consent(
+            request=RequestFactory().post("/"),
             citizen=citizen,
             draft=draft,
             id_number="11010519491231002X",

@@ -39,3 +39,29 @@ def test_seed_demo_is_idempotent_and_complete(capsys):
             assert Membership.objects.filter(department=department, role=role).exists(), (department, role)
     assert Membership.objects.filter(role=StaffRole.AUDITOR).exists()
     assert "13800138001" in capsys.readouterr().out
+
+
+def test_demo_staff_sign_in_with_the_published_authenticator_key(capsys, rf):
+    """Every demo staff account and the system administrator have the demo authenticator;
+    the key is printed, and `manage.py demo_code` gives the code that signs in now."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from services.tooling.demo_data import demo_key_base32
+
+    call_command("seed_demo")
+    assert demo_key_base32() in capsys.readouterr().out
+    staff = User.objects.exclude(kind="citizen")
+    assert TOTPDevice.objects.filter(confirmed=True, user__in=staff).count() == staff.count()
+
+    call_command("demo_code")
+    code = capsys.readouterr().out.strip()
+    assert TOTPDevice.objects.get(user__username="sysadmin").verify_token(code)
+    assert not TOTPDevice.objects.filter(user__kind="citizen").exists()
+
+
+def test_demo_code_refuses_to_run_in_production(settings):
+    from django.core.management.base import CommandError
+
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError):
+        call_command("demo_code")

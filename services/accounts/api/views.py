@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
@@ -6,17 +7,33 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from services.accounts.second_factor import has_second_factor, needs_second_factor, second_factor_check
 from services.accounts.signin import refusal_of, sign_in_guard
-from services.core.errors import TooManyRequests
+from services.core.errors import Forbidden, TooManyRequests
 
 
 class TokenInput(AuthTokenSerializer):
     username = serializers.CharField(label="Mobile number, email or staff username", write_only=True)
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        write_only=True,
+        help_text="Staff: the code of their authenticator app (or a recovery code). Citizens leave it out.",
+    )
 
     def validate(self, attrs):
         # The guard first: a try that must wait is refused before the password is checked.
         sign_in_guard(self.context["request"], attrs.get("username", ""))
-        return super().validate(attrs)
+        attrs = super().validate(attrs)
+        user = attrs["user"]
+        if needs_second_factor(user):
+            if not has_second_factor(user):
+                raise Forbidden(
+                    _("Sign in on the website first to set up your second factor."), code="second_factor_required"
+                )
+            second_factor_check(user=user, code=attrs.get("otp", ""))
+        return attrs
 
 
 class TokenObtainApi(APIView):

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from services.accounts.constants import StaffRole, UserKind
 from services.accounts.models import Department, Membership
@@ -66,6 +67,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {demo_data.DEMO_PASSWORD}):")
         for who, login in logins:
             self.stdout.write(f"  {login:<36} {who}")
+        self.stdout.write(
+            "Staff and sysadmin also give a code from an authenticator app: add the key "
+            f"{demo_data.demo_key_base32()} to one, or run `make demo-code` for the code of the moment."
+        )
 
     def _departments(self) -> dict[str, Department]:
         result = {}
@@ -179,6 +184,7 @@ class Command(BaseCommand):
         if created:
             admin.set_password(demo_data.DEMO_PASSWORD)
             admin.save()
+        self._authenticator(admin)
         logins.append(("system administrator (/admin/)", "sysadmin"))
         self._wallets()
         self._registries(departments)
@@ -252,3 +258,10 @@ class Command(BaseCommand):
             user.set_password(demo_data.DEMO_PASSWORD)
             user.save()
         Membership.objects.get_or_create(user=user, department=department, role=role)
+        self._authenticator(user)
+
+    def _authenticator(self, user) -> None:
+        """The demo second factor: an authenticator already enrolled with the published key."""
+        TOTPDevice.objects.get_or_create(
+            user=user, name="demo", defaults={"key": demo_data.DEMO_TOTP_KEY, "confirmed": True}
+        )
