@@ -112,7 +112,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "services.core",
@@ -136,9 +136,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "services.accounts.middleware.SessionLimits",
     "django_otp.middleware.OTPMiddleware",
     "services.accounts.middleware.SecondFactorRequired",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "services.core.middleware.PersonalPagesNotStored",
@@ -286,6 +287,20 @@ CACHES = {
 
 # A signed-in request reads its session from the cache; the database keeps it across restarts.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# A session ends after this long without a request, and at the latest this long after signing
+# in (accounts.middleware.SessionLimits); staff's are shorter than citizens'.
+SESSION_IDLE_MINUTES_STAFF = env.int("SESSION_IDLE_MINUTES_STAFF", default=30)
+SESSION_IDLE_MINUTES_CITIZEN = env.int("SESSION_IDLE_MINUTES_CITIZEN", default=120)
+SESSION_MAX_HOURS_STAFF = env.int("SESSION_MAX_HOURS_STAFF", default=10)
+SESSION_MAX_HOURS_CITIZEN = env.int("SESSION_MAX_HOURS_CITIZEN", default=24)
+SESSION_COOKIE_AGE = 3600 * max(SESSION_MAX_HOURS_STAFF, SESSION_MAX_HOURS_CITIZEN)
+# API tokens (django-rest-knox, hashed at rest): they expire, citizens' after days and staff's
+# after hours, and are never prolonged; an account keeps at most so many (the oldest goes).
+API_TOKEN_DAYS_CITIZEN = env.int("API_TOKEN_DAYS_CITIZEN", default=7)
+API_TOKEN_HOURS_STAFF = env.int("API_TOKEN_HOURS_STAFF", default=8)
+API_TOKENS_PER_ACCOUNT = env.int("API_TOKENS_PER_ACCOUNT", default=10)
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 - a model name, not a secret
+REST_KNOX = {"AUTO_REFRESH": False, "AUTH_HEADER_PREFIX": "Token"}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
@@ -326,7 +341,7 @@ OUTBOX_STALE_SECONDS = env.int("OUTBOX_STALE_SECONDS", default=120)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "services.accounts.tokens.PortalTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -4,7 +4,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from services.accounts.api.views import TokenObtainApi
+from services.accounts.api.views import TokenLogoutAllApi, TokenLogoutApi, TokenObtainApi
 from services.analytics.api.views import OpenStatisticsApi
 from services.applications.api.ratings import ApplicationRatingApi
 from services.applications.api.views import ApplicationCorrectionApi, ApplicationDetailApi, ApplicationListCreateApi
@@ -28,6 +28,8 @@ from services.records.api.views import LicenceVerifyApi
 
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenObtainApi.as_view(), name="auth-token"),
+    path("auth/logout/", TokenLogoutApi.as_view(), name="auth-logout"),
+    path("auth/logout-all/", TokenLogoutAllApi.as_view(), name="auth-logout-all"),
     path("services/", ServiceListApi.as_view(), name="service-list"),
     path("services/<slug:code>/", ServiceGuideApi.as_view(), name="service-guide"),
     path("applications/", ApplicationListCreateApi.as_view(), name="application-list"),

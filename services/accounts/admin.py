@@ -1,12 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken
 
 from services.accounts.forms import AdminSignInForm
-from services.accounts.models import Department, Membership, User
+from services.accounts.models import ApiToken, Department, Membership, User
 
 # The admin's login asks the same guard as every other way in.
 admin.site.login_form = AdminSignInForm
+# knox registers its own token model, which ApiToken replaces (KNOX_TOKEN_MODEL).
+if admin.site.is_registered(AuthToken):
+    admin.site.unregister(AuthToken)
 
 
 class MembershipInline(admin.TabularInline):
@@ -32,3 +36,19 @@ class UserAdmin(DjangoUserAdmin):
 class DepartmentAdmin(admin.ModelAdmin):
     list_display = ("code", "name_zh", "name_en")
     search_fields = ("code", "name_zh", "name_en")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued only by signing in; a system administrator sees and revokes them."""
+
+    list_display = ("user", "device", "token_key", "created", "expiry", "last_used_at")
+    search_fields = ("user__username", "device", "token_key")
+    readonly_fields = ("user", "device", "token_key", "created", "expiry", "last_used_at")
+    exclude = ("digest",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -2,12 +2,15 @@
 
 from collections.abc import Callable
 
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from services.accounts.second_factor import needs_second_factor
+from services.accounts.sessions import session_expiry, session_limits
 from services.accounts.signin import refusal_of
 
 
@@ -56,4 +59,37 @@ class SecondFactorRequired:
                     status=403,
                 )
             return redirect_to_login(request.get_full_path(), reverse("accounts:second-factor"), "next")
+        return self.get_response(request)
+
+
+class SessionLimits:
+    """A session that has run out (too long idle, or too long since signing in:
+    `accounts.sessions`) is signed out before anything else happens. A page is sent to the
+    sign-in page with why; htmx is told to go there; the API answers 401."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and (reason := session_expiry(request)) is not None:
+            idle, absolute = session_limits(user)
+            if reason == "idle":
+                why = _("For your safety you were signed out after %(minutes)s minutes without activity.") % {
+                    "minutes": int(idle.total_seconds() // 60)
+                }
+            else:
+                why = _("For your safety you were signed out %(hours)s hours after signing in.") % {
+                    "hours": int(absolute.total_seconds() // 3600)
+                }
+            logout(request)
+            if request.path.startswith("/api/"):
+                return JsonResponse({"code": "session_expired", "detail": str(why)}, status=401)
+            messages.info(request, why)
+            login = redirect_to_login(request.get_full_path(), reverse("accounts:login"), "next")
+            if request.headers.get("HX-Request"):
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = login["Location"]
+                return response
+            return login
         return self.get_response(request)

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
 
 from services.accounts.constants import CITY_WIDE_ROLES, StaffRole, UserKind
 from services.core.i18n import Bilingual
@@ -26,7 +27,7 @@ class Department(Bilingual, models.Model):
         return self.name
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # ApiToken comes from untyped knox
     """Citizens sign in with a mobile number or an email; staff with a username."""
 
     kind = models.CharField(_("kind"), max_length=10, choices=UserKind.choices, default=UserKind.CITIZEN)
@@ -137,3 +138,17 @@ class PhoneCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} {self.mobile[:3]}****{self.mobile[-4:]}"
+
+
+class ApiToken(AbstractAuthToken):
+    """A token for the API (django-rest-knox): only a digest of it is kept, it expires
+    (citizens after days, staff after hours; never prolonged), and its owner sees it among their
+    devices and revokes it (`accounts.tokens`)."""
+
+    device = models.CharField(_("device"), max_length=100, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        db_table = "accounts_api_token"
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")

@@ -15,5 +15,6 @@ urlpatterns = [
     path("mobile/confirm/", views.mobile_change_confirm, name="mobile-confirm"),
     path("staff/locked/", views.staff_locks, name="staff-locks"),
     path("staff/second-factor/", views.staff_second_factor_reset, name="staff-second-factor-reset"),
+    path("devices/", views.devices, name="devices"),
     path("second-factor/", views.second_factor_page, name="second-factor"),
 ]

@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from services.accounts import actions, second_factor, selectors, signin
+from services.accounts import actions, second_factor, selectors, signin, tokens
 from services.accounts.forms import CodeForm, MobileForm, PasswordResetForm, RegisterForm, SignInForm
 from services.core.errors import PortalError, TooManyRequests
 from services.core.masking import mask_mobile
@@ -68,6 +68,22 @@ def _safe_next(request) -> str:
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return reverse("home")
+
+
+@login_required
+def devices(request):
+    """My devices: the API tokens of the account (apps signed in with it), each revocable, or
+    all at once."""
+    if request.method == "POST":
+        if request.POST.get("all"):
+            tokens.tokens_revoke_all(user=request.user)
+            messages.success(request, _("Every device is signed out."))
+        elif tokens.token_revoke(user=request.user, token_key=request.POST.get("token", "")):
+            messages.success(request, _("The device is signed out."))
+        else:
+            messages.error(request, _("That device was already signed out."))
+        return redirect("accounts:devices")
+    return render(request, "accounts/devices.html", {"tokens": tokens.tokens_of(user=request.user)})
 
 
 @staff_required

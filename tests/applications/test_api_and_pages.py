@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from rest_framework.authtoken.models import Token
 
+from services.accounts.tokens import token_issue
 from services.casework.constants import ApplicationStatus, EventKind
 from services.casework.history import event_record
 from services.casework.models import Application, Step
@@ -60,8 +60,7 @@ def submit(api_client, payload: dict, on_commit, **headers):
 def test_citizen_submits_an_application_with_a_token_and_gets_a_reference(
     api_client, citizen, service, django_capture_on_commit_callbacks
 ):
-    token = Token.objects.create(user=citizen)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=citizen)[1]}")
 
     response = submit(api_client, body(), django_capture_on_commit_callbacks)
 

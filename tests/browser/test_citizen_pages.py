@@ -165,6 +165,12 @@ def citizen_pages(page: Page, password: str) -> Iterator[str]:
     yield "my data (what the registries said when asked above)"
     page.goto("/my/data-use/")
     yield "who used my data"
+    from services.accounts.tokens import token_issue
+
+    token_issue(user=_staff(DEMO_CITIZEN), device="张伟的手机 App")
+    page.goto("/accounts/devices/")
+    expect(page.locator("main .card-list > li.card")).to_have_count(1)
+    yield "my devices"
     page.goto("/my/wallet/")
     expect(page.locator("main .card-list > li.card").first).to_be_visible()
     yield "my documents"
@@ -186,6 +192,7 @@ def _path(url: str) -> str:
 
 
 def _staff(username: str):
+    """The account of a username (staff) or mobile number (a citizen)."""
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.get(username=username)

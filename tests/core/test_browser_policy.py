@@ -4,8 +4,8 @@ keep nothing that was shown to someone signed in."""
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from services.accounts.tokens import token_issue
 from tests.factories import CitizenFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,7 @@ def test_pages_shown_to_someone_signed_in_are_not_stored():
 
 def test_api_answers_for_a_token_are_not_stored(api_client):
     citizen = CitizenFactory()
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=citizen).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=citizen)[1]}")
     assert "no-store" in api_client.get("/api/v1/applications/")["Cache-Control"]
 
 

@@ -1,14 +1,14 @@
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from services.accounts.second_factor import has_second_factor, needs_second_factor, second_factor_check
 from services.accounts.signin import refusal_of, sign_in_guard
+from services.accounts.tokens import PortalTokenAuthentication, token_issue, tokens_revoke_all
 from services.core.errors import Forbidden, TooManyRequests
 
 
@@ -20,6 +20,13 @@ class TokenInput(AuthTokenSerializer):
         max_length=20,
         write_only=True,
         help_text="Staff: the code of their authenticator app (or a recovery code). Citizens leave it out.",
+    )
+    device = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        write_only=True,
+        help_text="A name for the device or app the token is for, shown on the account's devices page.",
     )
 
     def validate(self, attrs):
@@ -37,14 +44,19 @@ class TokenInput(AuthTokenSerializer):
 
 
 class TokenObtainApi(APIView):
-    """A token for a mobile number, email or staff username and its password."""
+    """A new token for a mobile number, email or staff username and its password (staff: and
+    the code of their authenticator app). It expires (`expiry`): a citizen's after days, a
+    staff member's after hours."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
 
     @extend_schema(
         request=TokenInput,
-        responses=inline_serializer("TokenOutput", {"token": serializers.CharField(), "kind": serializers.CharField()}),
+        responses=inline_serializer(
+            "TokenOutput",
+            {"token": serializers.CharField(), "kind": serializers.CharField(), "expiry": serializers.DateTimeField()},
+        ),
         operation_id="auth_token_create",
     )
     def post(self, request):
@@ -57,5 +69,29 @@ class TokenObtainApi(APIView):
                 )
             serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key, "kind": user.kind})
+        token, secret = token_issue(user=user, device=serializer.validated_data.get("device", ""))
+        return Response({"token": secret, "kind": user.kind, "expiry": token.expiry})
+
+
+class TokenLogoutApi(APIView):
+    """Sign out: the token this request carries is revoked at once."""
+
+    authentication_classes = [PortalTokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None}, operation_id="auth_logout")
+    def post(self, request):
+        request.auth.delete()
+        return Response(status=204)
+
+
+class TokenLogoutAllApi(APIView):
+    """Sign out everywhere: every token of the account is revoked (all its devices)."""
+
+    authentication_classes = [PortalTokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None}, operation_id="auth_logout_all")
+    def post(self, request):
+        tokens_revoke_all(user=request.user)
+        return Response(status=204)

@@ -34,9 +34,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from services.accounts.constants import UserKind
+from services.accounts.tokens import token_issue
 from services.casework.constants import StepStatus
 from services.casework.models import Application, Step
 from services.casework.submission import application_submit
@@ -156,8 +156,8 @@ class Command(BaseCommand):
         return {
             "citizen_cookie": self._session_cookie(citizen),
             "staff_cookie": self._session_cookie(staff),
-            "citizen_token": Token.objects.get_or_create(user=citizen)[0].key,
-            "submitter_token": Token.objects.get_or_create(user=submitter)[0].key,
+            "citizen_token": token_issue(user=citizen, device="bench")[1],
+            "submitter_token": token_issue(user=submitter, device="bench")[1],
             "case": case.reference,
             "guides": guides,
         }

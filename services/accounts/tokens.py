@@ -1,0 +1,77 @@
+"""API tokens (django-rest-knox): issued by `POST /api/v1/auth/token/`, kept as a digest only,
+expiring (a citizen's after API_TOKEN_DAYS_CITIZEN days, a staff member's after
+API_TOKEN_HOURS_STAFF hours, never prolonged by use), listed on the owner's devices page, and
+revoked there or by `POST /api/v1/auth/logout/`. An expired or revoked token answers 401."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from knox.auth import TokenAuthentication
+from rest_framework import exceptions
+
+from services.accounts.models import ApiToken, User
+
+logger = logging.getLogger("services.security")
+
+# How often a token's "last used" is written: not on every request.
+LAST_USED_EVERY = timedelta(minutes=5)
+
+
+def token_lifetime(*, user: User) -> timedelta:
+    if user.is_portal_staff or user.is_staff:
+        return timedelta(hours=settings.API_TOKEN_HOURS_STAFF)
+    return timedelta(days=settings.API_TOKEN_DAYS_CITIZEN)
+
+
+def token_issue(*, user: User, device: str = "") -> tuple[ApiToken, str]:
+    """A new token for one device; beyond API_TOKENS_PER_ACCOUNT the oldest are revoked.
+    Returns the token and its secret, which is shown this once and never kept."""
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()  # one issue at a time per account
+        token, secret = ApiToken.objects.create(user=user, expiry=token_lifetime(user=user), device=device[:100])
+        surplus = tokens_of(user=user)[settings.API_TOKENS_PER_ACCOUNT :]
+        if surplus:
+            ApiToken.objects.filter(digest__in=[old.digest for old in surplus]).delete()
+    logger.info("API token issued", extra={"account": user.username, "token": token.token_key[:8]})
+    return token, secret
+
+
+def tokens_of(*, user: User) -> list[ApiToken]:
+    """The account's tokens still in force, newest first (expired ones are deleted)."""
+    ApiToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
+    return list(ApiToken.objects.filter(user=user).order_by("-created"))
+
+
+def token_revoke(*, user: User, token_key: str) -> bool:
+    """Revoke one of the account's own tokens (by the first characters the devices page shows)."""
+    deleted, _ = ApiToken.objects.filter(user=user, token_key=token_key).delete()
+    if deleted:
+        logger.warning("API token revoked", extra={"account": user.username, "token": token_key[:8]})
+    return bool(deleted)
+
+
+def tokens_revoke_all(*, user: User) -> int:
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    logger.warning("all API tokens revoked", extra={"account": user.username, "count": deleted})
+    return deleted
+
+
+class PortalTokenAuthentication(TokenAuthentication):
+    """knox's token check, saying in the user's language why a token is refused, and noting
+    (now and then) when the token was last used, for the devices page."""
+
+    def authenticate_credentials(self, token: bytes):
+        try:
+            user, auth_token = super().authenticate_credentials(token)
+        except exceptions.AuthenticationFailed as exc:
+            raise exceptions.AuthenticationFailed(
+                _("This token is not valid: it has expired or was revoked. Ask for a new one by signing in.")
+            ) from exc
+        now = timezone.now()
+        if auth_token.last_used_at is None or now - auth_token.last_used_at > LAST_USED_EVERY:
+            ApiToken.objects.filter(digest=auth_token.digest).update(last_used_at=now)
+        return user, auth_token
