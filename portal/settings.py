@@ -300,6 +300,10 @@ API_TOKEN_DAYS_CITIZEN = env.int("API_TOKEN_DAYS_CITIZEN", default=7)
 API_TOKEN_HOURS_STAFF = env.int("API_TOKEN_HOURS_STAFF", default=8)
 API_TOKENS_PER_ACCOUNT = env.int("API_TOKENS_PER_ACCOUNT", default=10)
 KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 - a model name, not a secret
+# knox's migrations would create its own token table although ApiToken replaces it: a table
+# nobody uses that holds a key to the users. Without them, Django creates no table for the
+# replaced model.
+MIGRATION_MODULES = {"knox": None}
 REST_KNOX = {"AUTO_REFRESH": False, "AUTH_HEADER_PREFIX": "Token"}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"

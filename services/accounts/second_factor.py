@@ -12,6 +12,7 @@ security log."""
 import base64
 import logging
 import math
+from typing import NoReturn
 
 import segno
 from django.db import transaction
@@ -20,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user, user_has_device
 from django_otp import login as otp_login
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -64,15 +66,21 @@ def enrolment_key(device: TOTPDevice) -> str:
 def enrolment_confirm(request: HttpRequest, *, user: User, code: str) -> list[str]:
     """The first right code from the app: the authenticator is confirmed, the session
     verified, and the ten recovery codes made (returned to be shown once)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None or _matching(user, [device], code, "enrolment") is None:
-        raise PortalError(_("That code is not right. Type the six digits the app shows now."), code="wrong_code")
     with transaction.atomic():
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
-        recovery = StaticDevice.objects.create(user=user, name=_("Recovery codes"), confirmed=True)
-        codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
-        StaticToken.objects.bulk_create([StaticToken(device=recovery, token=code) for code in codes])
+        device, waits = _matching(user, code, confirmed=False)
+        if device is not None:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            recovery = StaticDevice.objects.create(user=user, name=_("Recovery codes"), confirmed=True)
+            codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+            StaticToken.objects.bulk_create([StaticToken(device=recovery, token=code) for code in codes])
+    if device is None:
+        _refuse(
+            user,
+            "enrolment",
+            waits,
+            PortalError(_("That code is not right. Type the six digits the app shows now."), code="wrong_code"),
+        )
     otp_login(request, device)
     logger.warning("second factor enrolled", extra={"account": user.username})
     return codes
@@ -80,12 +88,11 @@ def enrolment_confirm(request: HttpRequest, *, user: User, code: str) -> list[st
 
 def second_factor_verify(request: HttpRequest, *, user: User, code: str) -> None:
     """A code from the authenticator app, or one of the recovery codes (used up by it)."""
-    device = _matching(user, devices_for_user(user, confirmed=True, for_verify=True), code, "sign-in")
+    with transaction.atomic():
+        device, waits = _matching(user, code)
     if device is None:
-        raise PortalError(
-            _("That code is not right. Type the six digits the app shows now, or one of your recovery codes."),
-            code="wrong_code",
-        )
+        wrong = _("That code is not right. Type the six digits the app shows now, or one of your recovery codes.")
+        _refuse(user, "sign-in", waits, PortalError(wrong, code="wrong_code"))
     otp_login(request, device)
     if isinstance(device, StaticDevice):
         logger.warning("recovery code used", extra={"account": user.username})
@@ -93,15 +100,28 @@ def second_factor_verify(request: HttpRequest, *, user: User, code: str) -> None
 
 def second_factor_check(*, user: User, code: str) -> None:
     """For the token API: the code must be right (nothing is kept in a session)."""
-    if _matching(user, devices_for_user(user, confirmed=True, for_verify=True), code, "token API") is None:
-        raise Forbidden(_("Staff need the code of their authenticator app (otp) for a token."), code="wrong_code")
+    with transaction.atomic():
+        device, waits = _matching(user, code)
+    if device is None:
+        _refuse(
+            user,
+            "token API",
+            waits,
+            Forbidden(_("Staff need the code of their authenticator app (otp) for a token."), code="wrong_code"),
+        )
 
 
-def _matching(user: User, devices, code: str, where: str):
-    """The device the code belongs to, or None. Wrong codes make the next try wait, twice as
-    long each time (django-otp's throttling): a try during the wait is not even checked, and
-    is refused with how long is left."""
+def _matching(user: User, code: str, *, confirmed: bool = True) -> tuple[Device | None, list[float]]:
+    """The device the code belongs to (or None), and how long each device that was not even
+    asked must still wait. Called in a transaction, which locks the account's devices: a code
+    is taken once, even by two requests at the same moment. Wrong codes make the next try
+    wait, twice as long each time (django-otp's throttling); the count of a wrong code is saved
+    with the transaction, so the refusal is raised after it."""
     code = "".join(str(code or "").split()).lower()
+    if confirmed:
+        devices = list(devices_for_user(user, confirmed=True, for_verify=True))
+    else:
+        devices = list(TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False))
     waits = []
     for device in devices:
         allowed, data = device.verify_is_allowed()
@@ -112,7 +132,12 @@ def _matching(user: User, devices, code: str, where: str):
         if isinstance(device, TOTPDevice) != _looks_like_app_code(code, device):
             continue  # a recovery code is not counted as a wrong app code, nor the other way
         if device.verify_token(code):
-            return device
+            return device, []
+    return None, waits
+
+
+def _refuse(user: User, where: str, waits: list[float], wrong: PortalError) -> NoReturn:
+    """The code was wrong; if a device had to wait and was not asked, say how long."""
     logger.warning("second factor code wrong (%s)", where, extra={"account": user.username})
     if waits:
         seconds = max(1, math.ceil(max(waits)))
@@ -121,7 +146,7 @@ def _matching(user: User, devices, code: str, where: str):
             retry_after=seconds,
             code="wrong_code",
         )
-    return None
+    raise wrong
 
 
 def second_factor_reset(*, user: User, by: User) -> None:
