@@ -140,6 +140,7 @@ MIDDLEWARE = [
     "services.accounts.middleware.SessionLimits",
     "django_otp.middleware.OTPMiddleware",
     "services.accounts.middleware.SecondFactorRequired",
+    "portal.ratelimits.RateLimits",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "services.core.middleware.PersonalPagesNotStored",
@@ -287,6 +288,15 @@ CACHES = {
 
 # A signed-in request reads its session from the cache; the database keeps it across restarts.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Rate limits (portal.ratelimits): "count/period", period s, m, h or d.
+RATE_LIMITS = {
+    "verify": env.str("RATE_LIMIT_VERIFY", default="30/m"),  # per address
+    "open-data": env.str("RATE_LIMIT_OPEN_DATA", default="60/m"),  # per address
+    "submit": env.str("RATE_LIMIT_SUBMIT", default="20/h"),  # per account
+    "reveal": env.str("RATE_LIMIT_REVEAL", default="60/h"),  # per account
+    "writes": env.str("RATE_LIMIT_WRITES", default="120/m"),  # per account
+    "writes-anonymous": env.str("RATE_LIMIT_WRITES_ANONYMOUS", default="60/m"),  # per address
+}
 # A session ends after this long without a request, and at the latest this long after signing
 # in (accounts.middleware.SessionLimits); staff's are shorter than citizens'.
 SESSION_IDLE_MINUTES_STAFF = env.int("SESSION_IDLE_MINUTES_STAFF", default=30)

@@ -34,8 +34,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from services.accounts.constants import UserKind
+from services.accounts.second_factor import needs_second_factor
 from services.accounts.tokens import token_issue
 from services.casework.constants import StepStatus
 from services.casework.models import Application, Step
@@ -163,8 +166,14 @@ class Command(BaseCommand):
         }
 
     def _session_cookie(self, user) -> str:
+        """A signed-in session, as after the sign-in page (and, for staff, the second factor
+        with the demo authenticator)."""
         client = Client()
         client.force_login(user)
+        if needs_second_factor(user):
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user, confirmed=True).persistent_id
+            session.save()
         return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
     def _scenarios(self, f: dict) -> list[Scenario]:
@@ -253,7 +262,8 @@ class Command(BaseCommand):
         """Served as production serves it (gunicorn, static files collected, no debugging),
         as the embedded run: over plain HTTP on the loopback, and with the keys the data was
         written with, so that the generated cases decrypt and the sessions verify
-        (production refuses the published development keys)."""
+        (production refuses the published development keys). The sessions of the load last
+        as long as the run."""
         database = os.environ.get("DATABASE_URL") or f"sqlite:///{settings.DATABASES['default']['NAME']}"
         return {
             **os.environ,
@@ -274,6 +284,12 @@ class Command(BaseCommand):
             "SECURE_HSTS_SECONDS": "0",
             "BEHIND_TLS_PROXY": "0",
             "LOG_LEVEL": "WARNING",
+            # The limits are counted as in production (their cost is measured), at rates that
+            # one load generator sending thousands of requests a second does not reach.
+            "RATE_LIMIT_SUBMIT": "100000000/h",
+            "RATE_LIMIT_WRITES": "100000000/m",
+            "RATE_LIMIT_OPEN_DATA": "100000000/m",
+            "RATE_LIMIT_VERIFY": "100000000/m",
         }
 
     def _gunicorn(self, app: str, port: int, workers: int, env: dict, log: Path) -> subprocess.Popen:
@@ -286,6 +302,7 @@ class Command(BaseCommand):
     # Load ---------------------------------------------------------------------------------
 
     def _drive(self, base_url: str, scenario: Scenario, seconds: int, connections: int) -> Result:
+        _preflight(base_url, scenario)
         run = secrets.token_hex(4)
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False, encoding="utf-8") as script:
             script.write(f'RUN = "{run}"\nPLAN = {{\n')
@@ -358,6 +375,24 @@ class Command(BaseCommand):
 def _lua(value: str) -> str:
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{escaped}"'
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _preflight(base_url: str, scenario: Scenario) -> None:
+    """Each page of the scenario answers 200 as it is before the load: a redirect (to the
+    sign-in page, to the second factor) would be measured as a fast page."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    for request in {r.path: r for r in scenario.requests if r.method == "GET"}.values():
+        try:
+            status = opener.open(urllib.request.Request(base_url + request.path, headers=request.headers)).status  # noqa: S310 - our own server
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        if status != 200:
+            raise CommandError(f"{scenario.name}: {request.path} answers {status}, not 200, before the load")
 
 
 def _free_port() -> int:
