@@ -40,7 +40,11 @@ DEVELOPMENT_KEYS = {
     "FIELD_ENCRYPTION_KEYS": "ZGV2ZWxvcG1lbnQtb25seS1ub3Qtc2VjcmV0LWtleTE=",
     "BLIND_INDEX_KEY": "development-only-blind-index-key",
     "LICENCE_SIGNING_KEY": "development-only-licence-signing-key",
+    # An Ed25519 private key (base64 of 32 bytes): "development-only-audit-key-32byt".
+    "AUDIT_CHECKPOINT_SIGNING_KEY": "ZGV2ZWxvcG1lbnQtb25seS1hdWRpdC1rZXktMzJieXQ=",
 }
+# Its public half, which only the development key's checkpoints verify with.
+DEVELOPMENT_AUDIT_VERIFY_KEY = "IA1+yh4pugMRlMuc3vOWp/d4qrL+0rlBLZ8T5JrUs4I="
 
 
 def _production_key(name: str, minimum: int = 32) -> str:
@@ -81,11 +85,35 @@ if PRODUCTION:
     BLIND_INDEX_KEY = _production_key("BLIND_INDEX_KEY")
     # Signs e-licence verification codes.
     LICENCE_SIGNING_KEY = _production_key("LICENCE_SIGNING_KEY")
+    # The audit trail's checkpoints: the public keys they verify with (every process), and
+    # the private key that signs them (only the worker that writes them; see .env.example).
+    AUDIT_CHECKPOINT_VERIFY_KEYS = env.list("AUDIT_CHECKPOINT_VERIFY_KEYS", default=[])
+    if not AUDIT_CHECKPOINT_VERIFY_KEYS:
+        raise ImproperlyConfigured(
+            "AUDIT_CHECKPOINT_VERIFY_KEYS is not set: production needs the public key of the audit checkpoints."
+        )
+    if DEVELOPMENT_AUDIT_VERIFY_KEY in AUDIT_CHECKPOINT_VERIFY_KEYS:
+        raise ImproperlyConfigured(
+            "AUDIT_CHECKPOINT_VERIFY_KEYS holds the development key, published with the code: remove it."
+        )
+    AUDIT_CHECKPOINT_SIGNING_KEY = env.str("AUDIT_CHECKPOINT_SIGNING_KEY", default="")
+    if DEVELOPMENT_KEYS["AUDIT_CHECKPOINT_SIGNING_KEY"] == AUDIT_CHECKPOINT_SIGNING_KEY:
+        raise ImproperlyConfigured(
+            "AUDIT_CHECKPOINT_SIGNING_KEY is a development key, published with the code: make one of your own."
+        )
 else:
     SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_KEYS["SECRET_KEY"])
     FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[DEVELOPMENT_KEYS["FIELD_ENCRYPTION_KEYS"]])
     BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default=DEVELOPMENT_KEYS["BLIND_INDEX_KEY"])
     LICENCE_SIGNING_KEY = env.str("LICENCE_SIGNING_KEY", default=DEVELOPMENT_KEYS["LICENCE_SIGNING_KEY"])
+    AUDIT_CHECKPOINT_SIGNING_KEY = env.str(
+        "AUDIT_CHECKPOINT_SIGNING_KEY", default=DEVELOPMENT_KEYS["AUDIT_CHECKPOINT_SIGNING_KEY"]
+    )
+    AUDIT_CHECKPOINT_VERIFY_KEYS = env.list("AUDIT_CHECKPOINT_VERIFY_KEYS", default=[DEVELOPMENT_AUDIT_VERIFY_KEY])
+# Where the checkpoints are written: outside the database, where the web processes cannot write.
+AUDIT_CHECKPOINT_DIR = env.path("AUDIT_CHECKPOINT_DIR", default=str(VAR_DIR / "audit-checkpoints"))
+# How long the trail is kept (pruned at a signed checkpoint, so what is kept still verifies).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=180)
 
 # The address people reach the portal at: printed on e-licences for their verification.
 PORTAL_PUBLIC_URL = env.str("PORTAL_PUBLIC_URL", default="http://127.0.0.1:8000")
@@ -116,6 +144,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "services.core",
+    "services.audit",
     "services.accounts",
     "services.catalog",
     "services.applications",
@@ -128,6 +157,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "services.core.middleware.RequestInContext",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -333,6 +363,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    # The audit trail: sealed into its chain every few seconds, checkpointed, pruned daily.
+    "audit-seal": {"task": "audit.seal", "schedule": env.float("AUDIT_SEAL_SECONDS", default=10.0)},
+    "audit-checkpoint": {"task": "audit.checkpoint", "schedule": env.float("AUDIT_CHECKPOINT_SECONDS", default=600.0)},
+    "audit-prune": {"task": "audit.prune", "schedule": 86400.0},
     "outbox-sweep": {"task": "core.outbox_sweep", "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0)},
     # Deadlines live in the database; this sweep finds the overdue steps.
     "drafts-sweep": {

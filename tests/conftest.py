@@ -28,6 +28,13 @@ def fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def audit_checkpoints(settings, tmp_path):
+    """Each test writes the audit trail's checkpoints to a folder of its own."""
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"
+    return settings.AUDIT_CHECKPOINT_DIR
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # Argon2 is the production hasher (tested in tests/accounts); tests need speed, not strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -18,6 +18,7 @@ PRODUCTION_ENV = {
     "LICENCE_SIGNING_KEY": "a-long-random-licence-signing-key-for-the-check",
     "DATABASE_URL": "postgres://portal@db.internal:5432/portal",
     "REDIS_URL": "redis://cache.internal:6379/0",
+    "AUDIT_CHECKPOINT_VERIFY_KEYS": "5ZnmTq2bK0W7dT6y3tOu4mJ6C1oGm4b8dQv4xkq0y9A=",
 }
 
 
@@ -67,13 +68,25 @@ def test_production_refuses_to_start_with_debug_on_and_says_which_setting_to_fix
     assert "DEBUG is on in production" in result.stderr and "DEBUG=0" in result.stderr
 
 
-@pytest.mark.parametrize("name", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "LICENCE_SIGNING_KEY"])
+@pytest.mark.parametrize(
+    "name",
+    ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "LICENCE_SIGNING_KEY", "AUDIT_CHECKPOINT_SIGNING_KEY"],
+)
 def test_production_refuses_a_development_key_and_says_which(name):
     from portal.settings import DEVELOPMENT_KEYS
 
     result = _manage("check", env={**PRODUCTION_ENV, name: DEVELOPMENT_KEYS[name]})
     assert result.returncode != 0
     assert f"{name} is a development key" in result.stderr or f"{name} holds the development key" in result.stderr
+
+
+def test_production_needs_the_audit_checkpoints_public_key_and_refuses_the_development_one():
+    from portal.settings import DEVELOPMENT_AUDIT_VERIFY_KEY
+
+    missing = _manage("check", env={k: v for k, v in PRODUCTION_ENV.items() if k != "AUDIT_CHECKPOINT_VERIFY_KEYS"})
+    assert missing.returncode != 0 and "AUDIT_CHECKPOINT_VERIFY_KEYS is not set" in missing.stderr
+    published = _manage("check", env={**PRODUCTION_ENV, "AUDIT_CHECKPOINT_VERIFY_KEYS": DEVELOPMENT_AUDIT_VERIFY_KEY})
+    assert published.returncode != 0 and "AUDIT_CHECKPOINT_VERIFY_KEYS holds the development key" in published.stderr
 
 
 def test_production_refuses_a_short_key_and_an_encryption_key_that_is_not_one():

@@ -14,6 +14,8 @@ from services.accounts.constants import UserKind
 from services.accounts.models import CodePurpose, User
 from services.accounts.signin import account_unlock
 from services.accounts.verification import code_check, code_send, notice_send, sending_counted
+from services.audit.constants import Action
+from services.audit.trail import audit_record
 from services.core.errors import PortalError
 
 logger = logging.getLogger("services.security")
@@ -130,6 +132,7 @@ def mobile_change_confirm(request: HttpRequest, *, user: User, code: str) -> Use
     user.refresh_from_db()
     del request.session[PENDING_MOBILE]
     logger.warning("mobile number changed", extra={"account": user.username})
+    audit_record(Action.MOBILE_CHANGED, request=request, actor=user, object_type="account", object_id=user.username)
     return user
 
 
@@ -166,4 +169,5 @@ def password_reset_confirm(request: HttpRequest, *, code: str, password: str) ->
     account_unlock(user=user, by=user)
     del request.session[PENDING_RESET]
     logger.warning("password reset with a code sent to the mobile", extra={"account": user.username})
+    audit_record(Action.PASSWORD_RESET, request=request, actor=user, object_type="account", object_id=user.username)
     return user

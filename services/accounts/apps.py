@@ -8,7 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and departments")
 
     def ready(self) -> None:
-        from services.accounts import sessions, signin  # noqa: F401 - their receivers count failures, log locks and start sessions
+        from services.accounts import security_events, sessions, signin  # noqa: F401 - their receivers
         from services.accounts.api import schema  # noqa: F401 - the token in the OpenAPI schema
         from services.accounts.models import Department
         from services.core.cache import public_pages_follow

@@ -26,7 +26,11 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from services.accounts.models import User
+from services.audit.constants import Action
+from services.audit.models import Outcome
+from services.audit.trail import audit_record
 from services.core.errors import Forbidden, PortalError, TooManyRequests
+from services.core.middleware import current_request
 
 logger = logging.getLogger("services.security")
 
@@ -83,6 +87,9 @@ def enrolment_confirm(request: HttpRequest, *, user: User, code: str) -> list[st
         )
     otp_login(request, device)
     logger.warning("second factor enrolled", extra={"account": user.username})
+    audit_record(
+        Action.SECOND_FACTOR_ENROLLED, request=request, actor=user, object_type="account", object_id=user.username
+    )
     return codes
 
 
@@ -96,6 +103,9 @@ def second_factor_verify(request: HttpRequest, *, user: User, code: str) -> None
     otp_login(request, device)
     if isinstance(device, StaticDevice):
         logger.warning("recovery code used", extra={"account": user.username})
+        audit_record(
+            Action.RECOVERY_CODE_USED, request=request, actor=user, object_type="account", object_id=user.username
+        )
 
 
 def second_factor_check(*, user: User, code: str) -> None:
@@ -139,6 +149,13 @@ def _matching(user: User, code: str, *, confirmed: bool = True) -> tuple[Device 
 def _refuse(user: User, where: str, waits: list[float], wrong: PortalError) -> NoReturn:
     """The code was wrong; if a device had to wait and was not asked, say how long."""
     logger.warning("second factor code wrong (%s)", where, extra={"account": user.username})
+    audit_record(
+        Action.SECOND_FACTOR_FAILED,
+        request=current_request(),
+        actor=user,
+        outcome=Outcome.FAILURE,
+        detail={"where": where, "waiting": bool(waits)},
+    )
     if waits:
         seconds = max(1, math.ceil(max(waits)))
         raise TooManyRequests(
@@ -155,6 +172,9 @@ def second_factor_reset(*, user: User, by: User) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     logger.warning("second factor reset", extra={"account": user.username, "by": by.username})
+    audit_record(
+        Action.SECOND_FACTOR_RESET, request=current_request(), actor=by, object_type="account", object_id=user.username
+    )
 
 
 def _looks_like_app_code(code: str, device) -> bool:

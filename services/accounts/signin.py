@@ -32,7 +32,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from services.audit.constants import Action
+from services.audit.models import Outcome
+from services.audit.trail import audit_record
 from services.core.errors import TooManyRequests
+from services.core.middleware import current_request
 from services.core.net import client_address
 from services.core.validators import MOBILE_RE, normalize_mobile
 
@@ -165,14 +169,15 @@ def _sign_in_failed(sender, credentials: dict, request: HttpRequest | None = Non
     key = _address_failures_key(address)
     cache.add(key, 0, settings.SIGN_IN_ADDRESS_WINDOW)
     cache.incr(key)
-    logger.warning(
-        "sign-in failed", extra={"account": account_key(credentials.get("username", "")), "address": address}
-    )
+    account = account_key(credentials.get("username", ""))
+    logger.warning("sign-in failed", extra={"account": account, "address": address})
+    audit_record(Action.SIGN_IN_FAILED, request=request, actor_name=account, outcome=Outcome.FAILURE)
 
 
 @receiver(user_locked_out, dispatch_uid="sign-in-lock")
 def _account_locked(sender, request: HttpRequest | None = None, username: str = "", ip_address: str = "", **kwargs):
     logger.warning("account locked after repeated wrong passwords", extra={"account": username, "address": ip_address})
+    audit_record(Action.ACCOUNT_LOCKED, request=request, actor_name=username, object_type="account", object_id=username)
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials: dict | None = None) -> HttpResponse:
@@ -218,4 +223,7 @@ def account_unlock(*, user, by) -> int:
 
     removed = sum(reset(username=key) for key in _keys_of(user))
     logger.warning("account unlocked", extra={"account": user.username, "by": getattr(by, "username", "")})
+    audit_record(
+        Action.ACCOUNT_UNLOCKED, request=current_request(), actor=by, object_type="account", object_id=user.username
+    )
     return removed

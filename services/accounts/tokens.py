@@ -14,6 +14,9 @@ from knox.auth import TokenAuthentication
 from rest_framework import exceptions
 
 from services.accounts.models import ApiToken, User
+from services.audit.constants import Action
+from services.audit.trail import audit_record
+from services.core.middleware import current_request
 
 logger = logging.getLogger("services.security")
 
@@ -37,6 +40,14 @@ def token_issue(*, user: User, device: str = "") -> tuple[ApiToken, str]:
         if surplus:
             ApiToken.objects.filter(digest__in=[old.digest for old in surplus]).delete()
     logger.info("API token issued", extra={"account": user.username, "token": token.token_key[:8]})
+    audit_record(
+        Action.TOKEN_ISSUED,
+        request=current_request(),
+        actor=user,
+        object_type="token",
+        object_id=token.token_key[:8],
+        detail={"device": token.device, "expiry": token.expiry.isoformat()},
+    )
     return token, secret
 
 
@@ -51,12 +62,18 @@ def token_revoke(*, user: User, token_key: str) -> bool:
     deleted, _ = ApiToken.objects.filter(user=user, token_key=token_key).delete()
     if deleted:
         logger.warning("API token revoked", extra={"account": user.username, "token": token_key[:8]})
+        audit_record(
+            Action.TOKEN_REVOKED, request=current_request(), actor=user, object_type="token", object_id=token_key[:8]
+        )
     return bool(deleted)
 
 
 def tokens_revoke_all(*, user: User) -> int:
     deleted, _ = ApiToken.objects.filter(user=user).delete()
     logger.warning("all API tokens revoked", extra={"account": user.username, "count": deleted})
+    audit_record(
+        Action.TOKEN_REVOKED, request=current_request(), actor=user, object_type="token", detail={"all": deleted}
+    )
     return deleted
 
 

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from services.analytics import charts, selectors
 from services.analytics.forms import DashboardForm, PeriodForm
 from services.analytics.open_data import SMALLEST_PUBLISHED, open_statistics
+from services.audit.constants import Action
+from services.audit.trail import audit_record
 from services.catalog.models import Service
 from services.core.cache import public_page
 from services.core.errors import Forbidden
@@ -154,6 +156,16 @@ def _cell(value):
     return "" if value is None else value
 
 
+def _exported(request, what: str, scope, rows: int) -> None:
+    audit_record(
+        Action.EXPORT,
+        request=request,
+        object_type="statistics",
+        object_id=what,
+        detail={"from": f"{scope.month_from:%Y-%m}", "to": f"{scope.month_to:%Y-%m}", "rows": rows},
+    )
+
+
 def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -207,6 +219,7 @@ def export_services(request):
             [f"{month:%Y-%m}", service.code, service.name, service.lead_department.name]
             + [values[key] for key, _ in MEASURE_COLUMNS]
         )
+    _exported(request, "services", scope, len(rows))
     return _csv_response(f"services-{scope.month_from:%Y%m}-{scope.month_to:%Y%m}.csv", header, rows)
 
 
@@ -237,6 +250,7 @@ def export_steps(request):
         ]
         for w in selectors.step_waits(scope=scope)
     ]
+    _exported(request, "steps", scope, len(rows))
     return _csv_response(f"steps-{scope.month_from:%Y%m}-{scope.month_to:%Y%m}.csv", header, rows)
 
 

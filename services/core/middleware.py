@@ -1,6 +1,7 @@
 """Middleware of the portal's own."""
 
 from collections.abc import Callable
+from contextvars import ContextVar
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
@@ -21,3 +22,24 @@ class PersonalPagesNotStored:
         if signed_in or "Authorization" in request.headers:
             patch_cache_control(response, no_store=True, no_cache=True, private=True, max_age=0)
         return response
+
+
+_current_request: ContextVar[HttpRequest | None] = ContextVar("current_request", default=None)
+
+
+def current_request() -> HttpRequest | None:
+    """The request being answered in this thread, for records that a signal writes far from
+    the view (an admin change): who asked and from where. None outside a request."""
+    return _current_request.get()
+
+
+class RequestInContext:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _current_request.reset(token)

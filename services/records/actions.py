@@ -13,8 +13,11 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from services.accounts.selectors import department_admins
+from services.audit.constants import Action
+from services.audit.trail import audit_record
 from services.core.crypto import blind_index, decrypt, encrypt
 from services.core.errors import PortalError
+from services.core.middleware import current_request
 from services.core.outbox import outbox_enqueue
 from services.core.ratelimit import rate_limit
 from services.core.validators import normalize_id_number, normalize_mobile, validate_id_number
@@ -38,7 +41,7 @@ RETRY = "retry"
 def data_access_record(
     *, actor, citizen, what: str, purpose: str, department=None, case_reference: str = "", connector: str = ""
 ) -> DataAccess:
-    return DataAccess.objects.create(
+    access = DataAccess.objects.create(
         actor=actor,
         citizen=citizen,
         what=what,
@@ -47,6 +50,21 @@ def data_access_record(
         case_reference=case_reference,
         connector=connector,
     )
+    if actor is not None:  # a person read it (a connector's fetch is the registry answering)
+        audit_record(
+            Action.PERSONAL_DATA_READ,
+            request=current_request(),
+            actor=actor,
+            object_type="citizen",
+            object_id=citizen.pk,
+            detail={
+                "data": what,
+                "purpose": purpose[:200],
+                "case": case_reference,
+                "department": department.code if department else "",
+            },
+        )
+    return access
 
 
 def identity_verify(*, request, citizen, id_number: str) -> None:

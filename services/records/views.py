@@ -4,6 +4,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from services.audit.constants import Action
+from services.audit.trail import audit_record
 from services.core.errors import PortalError
 from services.core.views import citizen_required, staff_required
 from services.records import licences, selectors
@@ -23,6 +25,7 @@ def my_data_use(request):
 def audit_data_access(request):
     if not request.user.is_auditor:
         raise PermissionDenied
+    audit_record(Action.AUDIT_READ, request=request, object_type="data_access_log", detail=dict(request.GET.items()))
     before = request.GET.get("before", "")
     entries = list(
         selectors.data_access_all(

@@ -21,7 +21,7 @@ from kombu import Producer, Queue
 from portal.celery import app
 from tests.worker import Worker, wait_for
 
-CONTEXTS = {"core", "accounts", "catalog", "applications", "casework", "records", "notifications", "analytics"}
+CONTEXTS = {"core", "accounts", "catalog", "applications", "casework", "records", "notifications", "analytics", "audit"}
 
 
 def our_tasks() -> list[str]:
