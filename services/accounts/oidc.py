@@ -149,7 +149,8 @@ class GovernmentAccountBackend(OIDCAuthenticationBackend):
         userinfo = self.get_userinfo(access_token, id_token, payload)
         if userinfo.get("sub") != payload["sub"]:
             raise SuspiciousOperation("the userinfo is of another subject than the ID token")
-        amr = [method for method in payload.get("amr") or [] if isinstance(method, str)]
+        methods = payload.get("amr")
+        amr = [method for method in methods if isinstance(method, str)] if isinstance(methods, list) else []
         user = provider_sign_in(issuer=self.provider.issuer, claims={**payload, **userinfo})
         second_factor = bool(set(amr) & set(settings.OIDC_MFA_AMR))
         self.request.identity_provider_sign_in = ProviderSignIn(id_token=id_token, second_factor=second_factor, amr=amr)

@@ -129,11 +129,13 @@ def test_groups_taken_away_at_the_provider_take_their_roles_away_at_the_next_sig
     # A role given in the portal itself is not the provider's to take away.
     Membership.objects.create(user=user, department=departments["amr"], role=StaffRole.DEPARTMENT_ADMIN)
 
-    identity_provider.accounts({"li": _account("sub-li", groups=["psb-reviewers"], amr=["mfa"])})
+    identity_provider.accounts({"li": _account("sub-li", groups=["psb-reviewers"], amr=["mfa"], name="李审核")})
     landed = identity_provider.sign_in(_browser(), live_server.url, "li")
 
     assert landed.url == f"{live_server.url}/workbench/"
     assert _roles(user) == {("psb", StaffRole.REVIEWER, True), ("amr", StaffRole.DEPARTMENT_ADMIN, False)}
+    user.refresh_from_db()
+    assert user.full_name == "李审核"  # the provider keeps the name too
 
     # Every group gone: refused, and the provider's last role goes with them.
     identity_provider.accounts({"li": _account("sub-li", groups=[], amr=["mfa"])})
