@@ -9,8 +9,11 @@ DEV := PORTAL_ENV=development
 
 .PHONY: run demo-code test bench bench-http bench-data lint architecture typecheck check-migrations schema messages clean
 
-# The JavaScript the browser tests inject into pages (axe-core), pinned in package-lock.json.
+# The JavaScript the browser tests inject into pages (axe-core), and the OpenID Connect
+# provider the tests of staff sign-in through it start (oidc-provider on Node), each pinned in
+# its package-lock.json.
 BROWSER_JS := tests/browser/node_modules
+OIDC_JS := tests/oidc/node_modules
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +24,10 @@ $(STAMP): requirements.txt
 $(BROWSER_JS): tests/browser/package.json tests/browser/package-lock.json
 	npm ci --prefix tests/browser --no-audit --no-fund
 	touch $(BROWSER_JS)
+
+$(OIDC_JS): tests/oidc/package.json tests/oidc/package-lock.json
+	npm ci --prefix tests/oidc --no-audit --no-fund
+	touch $(OIDC_JS)
 
 messages: $(STAMP)
 	$(DEV) $(PY) manage.py compilemessages --ignore=$(VENV) --ignore=tests -v 0
@@ -52,8 +59,9 @@ schema: $(STAMP)
 	$(DEV) $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 ## The whole test suite: lint, the import contracts, types, migrations, the OpenAPI schema, the browser
-## tests' axe-core (npm ci), then pytest with branch coverage (a table of what no test ran).
-test: messages lint architecture typecheck check-migrations schema $(BROWSER_JS)
+## tests' axe-core and the local OpenID Connect provider (npm ci), then pytest with branch coverage (a
+## table of what no test ran).
+test: messages lint architecture typecheck check-migrations schema $(BROWSER_JS) $(OIDC_JS)
 	.ci/ensure-chromium
 	$(PY) -m pytest --cov --cov-report=term-missing:skip-covered
 
@@ -74,4 +82,4 @@ bench-http: bench-data
 	$(DEV) DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_http $(BENCH_HTTP_ARGS)
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .mypy_cache .import_linter_cache .coverage $(BROWSER_JS)
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .mypy_cache .import_linter_cache .coverage $(BROWSER_JS) $(OIDC_JS)

@@ -15,6 +15,7 @@ import base64
 import binascii
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -228,7 +229,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 # axes first: it stops the tries of a locked account (see accounts.signin).
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "services.accounts.backends.MobileOrEmailBackend"]
+# The identity provider's backend acts only on its own callback, and only when configured.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "services.accounts.backends.MobileOrEmailBackend",
+    "services.accounts.oidc.GovernmentAccountBackend",
+]
 
 # The addresses (or networks) of the proxies in front of the portal: only a connection from
 # one of them may name the client's address in X-Forwarded-For. None by default.
@@ -252,6 +258,37 @@ PHONE_CODES_PER_NUMBER = env.int("PHONE_CODES_PER_NUMBER", default=5)
 PHONE_CODES_PER_ADDRESS = env.int("PHONE_CODES_PER_ADDRESS", default=20)
 # The name authenticator apps show beside a staff member's code.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="一网通办")
+# Staff sign-in through the government's identity provider (OpenID Connect,
+# accounts.oidc): off unless OIDC_RP_CLIENT_ID is set. The provider is named by its issuer
+# URL; its endpoints and keys come from its discovery document
+# (ISSUER/.well-known/openid-configuration). Its groups claim (OIDC_GROUPS_CLAIM) gives the
+# roles, through the groups a system administrator maps in the admin; an `amr` with one of
+# OIDC_MFA_AMR counts as the second factor, any other sign-in is asked for the portal's own.
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="").rstrip("/")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid profile")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_MFA_AMR = env.list("OIDC_MFA_AMR", default=["mfa", "otp", "hwk", "swk"])
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
+if OIDC_RP_CLIENT_ID or OIDC_OP_ISSUER:
+    if not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET and OIDC_OP_ISSUER):
+        raise ImproperlyConfigured(
+            "Sign-in through the identity provider needs OIDC_RP_CLIENT_ID, OIDC_RP_CLIENT_SECRET and OIDC_OP_ISSUER "
+            "together (see .env.example); set all three, or none to leave it off."
+        )
+    if PRODUCTION and not OIDC_OP_ISSUER.startswith("https://"):
+        raise ImproperlyConfigured("OIDC_OP_ISSUER must be an https:// address in production.")
+    if OIDC_RP_SIGN_ALGO not in ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512"):
+        raise ImproperlyConfigured(
+            f"OIDC_RP_SIGN_ALGO={OIDC_RP_SIGN_ALGO!r}: use the provider's RS256 (or RS384, RS512, ES256, ES384, ES512)."
+        )
+# How mozilla-django-oidc runs the flow: PKCE, the client's secret in the Authorization
+# header, the callback at accounts:oidc-callback.
+OIDC_USE_PKCE = True
+OIDC_TOKEN_USE_BASIC_AUTH = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc-callback"
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_FAILURE_LIMIT = SIGN_IN_LOCK_AFTER
 AXES_COOLOFF_TIME = None  # locked until lifted
@@ -428,6 +465,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+if OIDC_RP_CLIENT_ID:
+    # Signing out of a session that came through the identity provider signs out there too:
+    # the sign-out form's answer sends the browser on to the provider, which form-action must allow.
+    _issuer = urlsplit(OIDC_OP_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_issuer.scheme}://{_issuer.netloc}")
 # No page of the portal needs the camera, the microphone, the location or payments.
 PERMISSIONS_POLICY: dict[str, list[str]] = {
     "accelerometer": [],

@@ -167,3 +167,35 @@ def sms(settings):
     kept.SENT.clear()
     settings.NOTIFICATION_BACKENDS = {**settings.NOTIFICATION_BACKENDS, "sms": "tests.sms.KeptSmsBackend"}
     return kept
+
+
+@pytest.fixture(scope="session")
+def identity_provider_process(live_server, tmp_path_factory):
+    """One OpenID Connect provider process (tests/oidc) for the run, knowing the live server."""
+    from tests.oidc.server import start
+
+    provider = start(portal_url=live_server.url, folder=tmp_path_factory.mktemp("oidc"))
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def identity_provider(identity_provider_process, live_server, settings):
+    """Staff sign-in through the government's identity provider, switched on against the
+    provider started locally (real HTTP both ways, nothing mocked). It knows no account until
+    the test says (`identity_provider.accounts({...})`)."""
+    import copy
+
+    from tests.oidc.server import CLIENT_ID, CLIENT_SECRET
+
+    provider = identity_provider_process
+    provider.accounts({})
+    settings.OIDC_RP_CLIENT_ID = CLIENT_ID
+    settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
+    settings.OIDC_OP_ISSUER = provider.issuer
+    settings.OIDC_RP_SCOPES = "openid profile groups"
+    # As the settings do when the provider is configured: sign-out may send the browser there.
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["form-action"].append(provider.issuer)
+    settings.CONTENT_SECURITY_POLICY = policy
+    return provider

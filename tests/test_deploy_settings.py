@@ -110,3 +110,32 @@ def test_the_demo_data_is_refused_in_production():
     result = _manage("seed_demo", env=PRODUCTION_ENV)
     assert result.returncode != 0
     assert "does not run in production" in result.stderr
+
+
+IDENTITY_PROVIDER = {
+    "OIDC_RP_CLIENT_ID": "portal",
+    "OIDC_RP_CLIENT_SECRET": "the-secret-the-identity-provider-gave-the-portal",
+    "OIDC_OP_ISSUER": "https://idp.example.gov.cn/realms/gov/",
+}
+FORM_ACTION = "from django.conf import settings; print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action'])"
+
+
+def test_sign_in_through_the_identity_provider_is_off_unless_configured_and_then_passes_the_checks():
+    off = _manage("shell", "--no-imports", "-c", FORM_ACTION, env=PRODUCTION_ENV)
+    on = _manage("shell", "--no-imports", "-c", FORM_ACTION, env={**PRODUCTION_ENV, **IDENTITY_PROVIDER})
+    deploy = _manage("check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION_ENV, **IDENTITY_PROVIDER})
+
+    assert off.stdout.strip() == "[\"'self'\"]", off.stderr
+    # Signing out sends the browser on to the provider's sign-out: its origin, not its path.
+    assert on.stdout.strip() == "[\"'self'\", 'https://idp.example.gov.cn']", on.stderr
+    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+
+
+def test_production_refuses_a_half_configured_or_plain_http_identity_provider():
+    half = _manage("check", env={**PRODUCTION_ENV, "OIDC_RP_CLIENT_ID": "portal"})
+    plain = _manage("check", env={**PRODUCTION_ENV, **IDENTITY_PROVIDER, "OIDC_OP_ISSUER": "http://idp.example.gov.cn"})
+    weak = _manage("check", env={**PRODUCTION_ENV, **IDENTITY_PROVIDER, "OIDC_RP_SIGN_ALGO": "HS256"})
+
+    assert half.returncode != 0 and "OIDC_RP_CLIENT_SECRET and OIDC_OP_ISSUER together" in half.stderr
+    assert plain.returncode != 0 and "OIDC_OP_ISSUER must be an https:// address" in plain.stderr
+    assert weak.returncode != 0 and "OIDC_RP_SIGN_ALGO='HS256'" in weak.stderr

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from services.accounts.second_factor import needs_second_factor
+from services.accounts.second_factor import needs_second_factor, second_factor_given
 from services.accounts.sessions import session_expiry, session_limits
 from services.accounts.signin import refusal_of
 
@@ -35,10 +35,18 @@ class SignInRefusalStatus:
 class SecondFactorRequired:
     """Staff and administrators signed in with a password only reach nothing but the page that
     asks for (or enrols) their second factor, and signing out: no staff page, no staff API, no
-    admin. Pages are sent to that page; the API answers 403."""
+    admin. Pages are sent to that page; the API answers 403. A second factor given at the
+    government's identity provider counts (second_factor.second_factor_given)."""
 
     # Where someone between the password and the second factor may go.
-    OPEN_PREFIXES = ("/accounts/second-factor/", "/accounts/signout/", "/static/", "/i18n/", "/preferences/")
+    OPEN_PREFIXES = (
+        "/accounts/second-factor/",
+        "/accounts/signout/",
+        "/accounts/oidc/",  # signing in again, through the identity provider
+        "/static/",
+        "/i18n/",
+        "/preferences/",
+    )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -47,8 +55,8 @@ class SecondFactorRequired:
         user = request.user
         if (
             needs_second_factor(user)
-            and not user.is_verified()  # type: ignore[union-attr]
             and not request.path.startswith(self.OPEN_PREFIXES)
+            and not second_factor_given(request)
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse(

@@ -95,6 +95,9 @@ class Membership(models.Model):
         Department, on_delete=models.PROTECT, related_name="memberships", null=True, blank=True
     )
     role = models.CharField(_("role"), max_length=20, choices=StaffRole.choices)
+    # Given by the identity provider's groups (accounts.oidc): synced at each sign-in through
+    # it. A role given here in the portal (not from the provider) is never touched by that.
+    from_provider = models.BooleanField(_("from the identity provider"), default=False)
 
     class Meta:
         constraints = [
@@ -109,6 +112,68 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.department or '-'}"
+
+
+class ProviderAccount(models.Model):
+    """The account of the government's identity provider (OpenID Connect) a staff member signs
+    in as: its issuer and subject (`sub`), which the provider never gives to anyone else. An
+    account is found by these alone, never by an email or a name, which can be changed or
+    spoofed."""
+
+    user = models.OneToOneField(
+        User,
+        on_delete=models.CASCADE,
+        related_name="provider_account",
+        limit_choices_to={"kind": UserKind.STAFF},
+    )
+    issuer = models.CharField(_("issuer"), max_length=255)  # compared as the provider writes it
+    subject = models.CharField(_("subject (sub)"), max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_sign_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="provider_account_unique")]
+        verbose_name = _("identity provider account")
+        verbose_name_plural = _("identity provider accounts")
+
+    def __str__(self) -> str:
+        return f"{self.subject} @ {self.issuer}"
+
+
+class ProviderGroup(models.Model):
+    """A group of the identity provider (a value of its groups claim) and the role it gives in
+    the portal: in a department, or city-wide (an auditor, a city leader). A system
+    administrator keeps these in the admin; a group may give several roles."""
+
+    group = models.CharField(_("group"), max_length=255)
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="provider_groups", null=True, blank=True
+    )
+    role = models.CharField(_("role"), max_length=20, choices=StaffRole.choices)
+
+    class Meta:
+        ordering = ["group", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "department", "role"],
+                condition=models.Q(department__isnull=False),
+                name="provider_group_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["group", "role"],
+                condition=models.Q(department__isnull=True),
+                name="provider_group_city_wide_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=CITY_WIDE_ROLES) | models.Q(department__isnull=False),
+                name="provider_group_department_required",
+            ),
+        ]
+        verbose_name = _("identity provider group")
+        verbose_name_plural = _("identity provider groups")
+
+    def __str__(self) -> str:
+        return f"{self.group} → {self.get_role_display()} · {self.department or '-'}"
 
 
 class CodePurpose(models.TextChoices):

@@ -7,7 +7,10 @@ staff API (`middleware.SecondFactorRequired`); the first sign-in enrols it. A to
 API is issued to staff only with a code (`api.views.TokenObtainApi`). A department
 administrator resets the second factor of their staff who lost their phone, a system
 administrator anyone's (in the admin); every enrolment, failure and reset is in the
-security log."""
+security log.
+
+A sign-in through the government's identity provider whose ID token says it used a second
+factor there (accounts.oidc, OIDC_MFA_AMR) counts as given for that session."""
 
 import base64
 import logging
@@ -35,6 +38,9 @@ from services.core.middleware import current_request
 logger = logging.getLogger("services.security")
 
 RECOVERY_CODES = 10
+# The user whose second factor the identity provider vouched for in this session (a sign-in
+# through it, accounts.oidc); it goes with the session, at sign-out or another sign-in.
+PROVIDER_SECOND_FACTOR_KEY = "accounts.second_factor_by_provider"
 
 
 def needs_second_factor(user) -> bool:
@@ -43,6 +49,21 @@ def needs_second_factor(user) -> bool:
         getattr(user, "is_authenticated", False)
         and (getattr(user, "is_portal_staff", False) or user.is_staff or user.is_superuser)
     )
+
+
+def second_factor_given(request: HttpRequest) -> bool:
+    """Whether this session's user gave their second factor: a code here (django-otp
+    verified the session), or at the identity provider."""
+    user = request.user
+    if user.is_verified():  # type: ignore[union-attr]
+        return True
+    return user.pk is not None and request.session.get(PROVIDER_SECOND_FACTOR_KEY) == user.pk
+
+
+def second_factor_by_provider(request: HttpRequest, *, user: User) -> None:
+    """The identity provider says it asked for a second factor (its ID token's amr): this
+    session needs no code of the portal's."""
+    request.session[PROVIDER_SECOND_FACTOR_KEY] = user.pk
 
 
 def has_second_factor(user) -> bool:

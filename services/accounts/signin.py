@@ -65,9 +65,15 @@ def account_key(identifier: str) -> str:
     return identifier.lower() if "@" in identifier else identifier
 
 
-def axes_username(request: HttpRequest, credentials: dict | None) -> str:
-    """AXES_USERNAME_CALLABLE: axes counts failures per account, written as above."""
-    return account_key((credentials or {}).get("username", ""))
+def axes_username(request: HttpRequest, credentials: dict | None) -> str | None:
+    """AXES_USERNAME_CALLABLE: axes counts failures per account, written as above. A sign-in
+    that names no account (the identity provider's callback, accounts.oidc) tried no password
+    here, so axes neither counts nor locks it: under a blank name, a few made-up callbacks
+    would lock that way in for everyone."""
+    credentials = credentials or {}
+    if "username" not in credentials:
+        return None
+    return account_key(credentials["username"] or "")
 
 
 def _address_window() -> tuple[int, int]:
@@ -163,8 +169,8 @@ def refusal_of(request) -> Refusal | None:
 
 @receiver(user_login_failed, dispatch_uid="sign-in-failure")
 def _sign_in_failed(sender, credentials: dict, request: HttpRequest | None = None, **kwargs) -> None:
-    if request is None:
-        return
+    if request is None or "username" not in credentials:
+        return  # not a password (the identity provider's callback): nothing was guessed here
     address = client_address(request)
     key = _address_failures_key(address)
     cache.add(key, 0, settings.SIGN_IN_ADDRESS_WINDOW)

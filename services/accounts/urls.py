@@ -1,12 +1,13 @@
-from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from services.accounts import views
+from services.accounts import oidc_views, views
 
 app_name = "accounts"
 urlpatterns = [
     path("signin/", views.SignInView.as_view(), name="login"),
-    path("signout/", LogoutView.as_view(), name="logout"),
+    path("signout/", views.SignOutView.as_view(), name="logout"),
+    path("oidc/start/", oidc_views.SignInStart.as_view(), name="oidc-start"),
+    path("oidc/callback/", oidc_views.SignInCallback.as_view(), name="oidc-callback"),
     path("register/", views.register, name="register"),
     path("register/confirm/", views.register_confirm, name="register-confirm"),
     path("password/reset/", views.password_reset, name="password-reset"),

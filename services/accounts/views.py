@@ -1,16 +1,17 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from services.accounts import actions, second_factor, selectors, signin, tokens
+from services.accounts import actions, oidc, second_factor, selectors, signin, tokens
 from services.accounts.forms import CodeForm, MobileForm, PasswordResetForm, RegisterForm, SignInForm
 from services.core.errors import PortalError, TooManyRequests
 from services.core.masking import mask_mobile
@@ -26,6 +27,22 @@ class SignInView(LoginView):
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        # Staff of the departments may sign in with their government account instead.
+        return super().get_context_data(**kwargs) | {"identity_provider": oidc.identity_provider_enabled()}
+
+
+class SignOutView(LogoutView):
+    """Sign out (a POST). A session that came through the government's identity provider is
+    ended there too: the answer sends the browser to the provider's sign-out, which sends it
+    back to the home page."""
+
+    def post(self, request, *args, **kwargs):
+        home = request.build_absolute_uri(resolve_url(settings.LOGOUT_REDIRECT_URL))
+        at_provider = oidc.provider_sign_out_url(request, after=home)  # read before the session goes
+        response = super().post(request, *args, **kwargs)
+        return redirect(at_provider) if at_provider else response
+
 
 @login_required
 def second_factor_page(request):
@@ -34,7 +51,7 @@ def second_factor_page(request):
     ones (a code from the app, or a recovery code)."""
     user = request.user
     target = _safe_next(request)
-    if not second_factor.needs_second_factor(user) or user.is_verified():
+    if not second_factor.needs_second_factor(user) or second_factor.second_factor_given(request):
         return redirect(target)
     enrolling = not second_factor.has_second_factor(user)
     form = CodeForm(request.POST or None)
