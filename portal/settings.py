@@ -115,6 +115,21 @@ else:
 AUDIT_CHECKPOINT_DIR = env.path("AUDIT_CHECKPOINT_DIR", default=str(VAR_DIR / "audit-checkpoints"))
 # How long the trail is kept (pruned at a signed checkpoint, so what is kept still verifies).
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=180)
+# Security monitoring (services.monitoring.rules): how many is too many, per rule.
+MONITORING = {
+    "SIGN_IN_WINDOW_MINUTES": env.int("MONITORING_SIGN_IN_WINDOW_MINUTES", default=15),
+    "SIGN_IN_FAILURES_PER_ACCOUNT": env.int("MONITORING_SIGN_IN_FAILURES_PER_ACCOUNT", default=5),
+    "SIGN_IN_FAILURES_PER_ADDRESS": env.int("MONITORING_SIGN_IN_FAILURES_PER_ADDRESS", default=30),
+    "SIGN_IN_FAILURES_CITY": env.int("MONITORING_SIGN_IN_FAILURES_CITY", default=300),
+    "PERSONAL_DATA_READS_PER_HOUR": env.int("MONITORING_PERSONAL_DATA_READS_PER_HOUR", default=100),
+    "PERSONAL_DATA_READS_AFTER_HOURS": env.int("MONITORING_PERSONAL_DATA_READS_AFTER_HOURS", default=10),
+    "WORKING_HOURS": tuple(env.list("MONITORING_WORKING_HOURS", cast=int, default=[8, 20])),
+    "EXPORTS_PER_DAY": env.int("MONITORING_EXPORTS_PER_DAY", default=20),
+    "EXPORT_ROWS": env.int("MONITORING_EXPORT_ROWS", default=10000),
+    "REFUSED_OBJECTS_PER_HOUR": env.int("MONITORING_REFUSED_OBJECTS_PER_HOUR", default=10),
+    "NEW_ADDRESS_WINDOW_MINUTES": env.int("MONITORING_NEW_ADDRESS_WINDOW_MINUTES", default=10),
+    "NEW_ADDRESS_DAYS": env.int("MONITORING_NEW_ADDRESS_DAYS", default=90),
+}
 
 # The address people reach the portal at: printed on e-licences for their verification.
 PORTAL_PUBLIC_URL = env.str("PORTAL_PUBLIC_URL", default="http://127.0.0.1:8000")
@@ -152,6 +167,7 @@ INSTALLED_APPS = [
     "services.casework",
     "services.records",
     "services.notifications",
+    "services.monitoring",
     "services.analytics",
     "services.tooling",
 ]
@@ -404,6 +420,11 @@ CELERY_BEAT_SCHEDULE = {
     "audit-seal": {"task": "audit.seal", "schedule": env.float("AUDIT_SEAL_SECONDS", default=10.0)},
     "audit-checkpoint": {"task": "audit.checkpoint", "schedule": env.float("AUDIT_CHECKPOINT_SECONDS", default=600.0)},
     "audit-prune": {"task": "audit.prune", "schedule": 86400.0},
+    # Security monitoring: the rules over the audit trail.
+    "monitoring-evaluate": {
+        "task": "monitoring.evaluate",
+        "schedule": env.float("MONITORING_EVALUATE_SECONDS", default=60.0),
+    },
     "outbox-sweep": {"task": "core.outbox_sweep", "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0)},
     # Deadlines live in the database; this sweep finds the overdue steps.
     "drafts-sweep": {

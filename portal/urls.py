@@ -62,6 +62,7 @@ urlpatterns = [
     path("notifications/sms/receipt/", sms_receipt, name="sms-receipt"),
     path("", include("services.records.urls")),
     path("", include("services.analytics.urls")),
+    path("", include("services.monitoring.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("preferences/elder-mode/", elder_mode, name="elder-mode"),
     path("api/v1/", include((api_v1, "api"))),

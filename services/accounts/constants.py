@@ -13,10 +13,11 @@ class StaffRole(models.TextChoices):
     DEPARTMENT_ADMIN = "dept_admin", _("Department administrator")
     AUDITOR = "auditor", _("Auditor")
     LEADER = "leader", _("City leader")
+    SECURITY_ADMIN = "security_admin", _("Security administrator")
 
 
 # Roles that are city-wide: they belong to no department.
-CITY_WIDE_ROLES = (StaffRole.AUDITOR, StaffRole.LEADER)
+CITY_WIDE_ROLES = (StaffRole.AUDITOR, StaffRole.LEADER, StaffRole.SECURITY_ADMIN)
 
 # Which steps each role works on, within its own department. A step is decided by a window
 # clerk (acceptance, 受理) or a reviewer (审批); catalog.StepRole names these two by the same

@@ -77,6 +77,15 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # ApiToken co
         return bool(self.staff_roles & {StaffRole.CLERK, StaffRole.REVIEWER, StaffRole.DEPARTMENT_ADMIN})
 
     @property
+    def is_security_admin(self) -> bool:
+        """Receives the security alerts and answers them (services.monitoring)."""
+        return StaffRole.SECURITY_ADMIN in self.staff_roles
+
+    @property
+    def reads_audit_trail(self) -> bool:
+        return bool(self.staff_roles & {StaffRole.SECURITY_ADMIN, StaffRole.AUDITOR})
+
+    @property
     def is_leader(self) -> bool:
         return StaffRole.LEADER in self.staff_roles
 

@@ -33,6 +33,13 @@ def department_admins(*, department_id: int) -> list[User]:
     return [m.user for m in memberships.select_related("user")]
 
 
+def security_admins() -> list[User]:
+    """The active security administrators: who the security alerts go to."""
+    return list(
+        User.objects.filter(is_active=True, memberships__role=StaffRole.SECURITY_ADMIN).distinct().order_by("pk")
+    )
+
+
 def staff_department_ids(*, user) -> QuerySet:
     """The departments the user holds any role in, as a subquery of ids (none for a citizen,
     nor for an auditor's or a leader's city-wide role)."""

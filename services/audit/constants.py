@@ -20,6 +20,7 @@ class Action(models.TextChoices):
     MOBILE_CHANGED = "mobile_changed", _("Mobile number changed")
     PERSONAL_DATA_READ = "personal_data_read", _("Personal data read")
     PERSONAL_DATA_DENIED = "personal_data_denied", _("Personal data refused")
+    OBJECT_REFUSED = "object_refused", _("Opening another department's case refused")
     MEMBERSHIP_ADDED = "membership_added", _("Role given")
     MEMBERSHIP_REMOVED = "membership_removed", _("Role taken away")
     ADMIN_ADDED = "admin_added", _("Added in the admin")
@@ -27,3 +28,4 @@ class Action(models.TextChoices):
     ADMIN_DELETED = "admin_deleted", _("Deleted in the admin")
     EXPORT = "export", _("Data exported")
     AUDIT_READ = "audit_read", _("Audit records read")
+    ALERT_ACKNOWLEDGED = "alert_acknowledged", _("Security alert acknowledged")

@@ -17,6 +17,9 @@ from services.accounts.selectors import (
     staff_is_department_admin,
     staff_work_scopes,
 )
+from services.audit.constants import Action
+from services.audit.models import Outcome
+from services.audit.trail import audit_record
 from services.casework.constants import OPEN_STATUSES, ApplicationStatus, DeadlineState, StepStatus
 from services.casework.deadlines import deadline_state
 from services.casework.models import Application, CaseEvent, CaseNote, CorrectionRequest, FollowUp, Rating, Step
@@ -25,6 +28,7 @@ from services.catalog.schema import answer_display, schema_field_types, schema_q
 from services.core.crypto import blind_index
 from services.core.errors import InvalidInput, NotFound
 from services.core.masking import mask_id_number, mask_mobile
+from services.core.middleware import current_request
 from services.core.workdays import add_working_days, start_of_day
 
 QUEUE_PAGE_SIZE = 50
@@ -254,6 +258,15 @@ def step_get_for_staff(*, user, pk: int) -> Step:
         .first()
     )
     if step is None:
+        # Recorded for the security monitoring: repeated tries at other departments' cases.
+        audit_record(
+            Action.OBJECT_REFUSED,
+            request=current_request(),
+            actor=user,
+            object_type="step",
+            object_id=pk,
+            outcome=Outcome.REFUSED,
+        )
         raise NotFound(_("This step does not exist or is not in your department's queue."))
     return step
 

@@ -12,3 +12,4 @@ class NotificationKind(models.TextChoices):
     ATTRIBUTE_DISPUTED = "attribute_disputed", _("A citizen reports an error in your registry")
     FOLLOW_UP_OPENED = "follow_up_opened", _("A bad rating needs your department's reply")
     FOLLOW_UP_REPLIED = "follow_up_replied", _("The department replied to your rating")
+    SECURITY_ALERT = "security_alert", _("Security alert")

@@ -38,6 +38,12 @@ def notification_text(notification) -> str:
         return _("Case %(reference)s was rated %(score)s out of 5: reply to the applicant by %(due)s.") % p
     if notification.kind == NotificationKind.FOLLOW_UP_REPLIED:
         return _("The department replied to your rating of application %(reference)s.") % p
+    if notification.kind == NotificationKind.SECURITY_ALERT:
+        return _("Security alert: %(rule)s (%(subject)s, %(count)s times). Look at the evidence and answer it.") % {
+            "rule": localized_value(p, "rule"),
+            "subject": p.get("subject", ""),
+            "count": p.get("count", ""),
+        }
     return notification.get_kind_display()
 
 

@@ -21,7 +21,18 @@ from kombu import Producer, Queue
 from portal.celery import app
 from tests.worker import Worker, wait_for
 
-CONTEXTS = {"core", "accounts", "catalog", "applications", "casework", "records", "notifications", "analytics", "audit"}
+CONTEXTS = {
+    "core",
+    "accounts",
+    "catalog",
+    "applications",
+    "casework",
+    "records",
+    "notifications",
+    "analytics",
+    "audit",
+    "monitoring",
+}
 
 
 def our_tasks() -> list[str]:

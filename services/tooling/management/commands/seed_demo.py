@@ -177,6 +177,8 @@ class Command(BaseCommand):
         logins.append(("auditor (city-wide)", "auditor"))
         self._staff("leader", "市政务服务管理局局长", StaffRole.LEADER, None)
         logins.append(("city leader (every department's dashboard)", "leader"))
+        self._staff("security", "网络安全管理员", StaffRole.SECURITY_ADMIN, None)
+        logins.append(("security administrator (alerts, the audit trail)", "security"))
         admin, created = User.objects.get_or_create(
             username="sysadmin",
             defaults={"full_name": "系统管理员", "kind": UserKind.STAFF, "is_staff": True, "is_superuser": True},
