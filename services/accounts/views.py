@@ -54,8 +54,11 @@ def second_factor_page(request):
     if not second_factor.needs_second_factor(user) or second_factor.second_factor_given(request):
         return redirect(target)
     enrolling = not second_factor.has_second_factor(user)
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     form.fields["code"].label = _("Code from your authenticator app") if enrolling else _("Code")
+    if not enrolling:
+        # A recovery code has letters: the phone must offer its whole keyboard.
+        form.fields["code"].widget.attrs["inputmode"] = "text"
     refusal: PortalError | None = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -169,7 +172,7 @@ def register_confirm(request):
     if pending is None:
         return redirect("accounts:register")
     context = {"mobile": mask_mobile(pending["mobile"]), "step": "register"}
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and request.POST.get("action") == "resend":
         try:
             actions.registration_resend(request)
@@ -237,7 +240,7 @@ def mobile_change_confirm(request):
     if not mobile:
         return redirect("accounts:mobile")
     context = {"mobile": mask_mobile(mobile), "step": "mobile"}
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             actions.mobile_change_confirm(request, user=request.user, code=form.cleaned_data["code"])

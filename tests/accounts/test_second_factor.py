@@ -241,3 +241,19 @@ def test_the_token_api_asks_citizens_for_no_code():
     response = APIClient().post(TOKEN, {"username": "13800000009", "password": PASSWORD}, format="json")
 
     assert response.status_code == 200
+
+
+def test_bad_input_is_answered_clearly_and_changes_nothing(police):
+    reviewer = staff_of("psb")
+    device = _enrolled(reviewer)
+    client = _password_only(reviewer)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    oversized = client.post(SECOND_FACTOR, {"code": "1" * 5000})
+    assert oversized.status_code == 400 and "at most 12 characters" in oversized.content.decode()
+    empty = client.post(SECOND_FACTOR, {})
+    assert empty.status_code == 400 and "This field is required" in empty.content.decode()
+    # Neither counted as a wrong code: the right one is taken at once.
+    assert client.post(SECOND_FACTOR, {"code": _code(device), "next": "/workbench/"}).status_code == 302
+    # The verify page offers the whole keyboard, for recovery codes.
+    assert 'inputmode="text"' in _password_only(reviewer).get(SECOND_FACTOR).content.decode()

@@ -187,3 +187,19 @@ def test_an_expired_session_gets_401_from_the_api_and_htmx_is_sent_to_sign_in(se
     assert api.json()["code"] == "session_expired"
     assert htmx.status_code == 204
     assert htmx["HX-Redirect"].startswith("/accounts/signin/?next=")
+
+
+def test_bad_input_to_the_token_api_and_the_devices_page_changes_nothing():
+    citizen = CitizenFactory(mobile="13800000031")
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    long_name = api.post(TOKEN, {"username": "13800000031", "password": PASSWORD, "device": "x" * 101}, format="json")
+    assert long_name.status_code == 400 and "device" in long_name.json()["errors"]
+    assert api.post(TOKEN, [1, 2], format="json").status_code == 400
+    assert not ApiToken.objects.filter(user=citizen).exists()
+
+    token, _ = token_issue(user=citizen)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(citizen)
+    answer = client.post("/accounts/devices/", {"token": "no-such-token"}, follow=True)
+    assert "already signed out" in answer.content.decode()
+    assert ApiToken.objects.filter(digest=token.digest).exists()
