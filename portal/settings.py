@@ -425,6 +425,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "monitoring.evaluate",
         "schedule": env.float("MONITORING_EVALUATE_SECONDS", default=60.0),
     },
+    # Expired API tokens and sessions are refused; this deletes them.
+    "accounts-prune": {"task": "accounts.prune", "schedule": 86400.0},
     "outbox-sweep": {"task": "core.outbox_sweep", "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0)},
     # Deadlines live in the database; this sweep finds the overdue steps.
     "drafts-sweep": {
