@@ -415,6 +415,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Beat may be started on every node (for availability): RedBeat keeps the schedule in Redis
+# under a lock that one beat holds and renews; the others wait and take over within
+# BEAT_LOCK_SECONDS of the holder's death. Each periodic task is sent once, whoever runs.
+CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+CELERY_REDBEAT_REDIS_URL = REDIS_URL
+CELERY_REDBEAT_KEY_PREFIX = env.str("BEAT_KEY_PREFIX", default="portal:beat:")
+CELERY_REDBEAT_LOCK_TIMEOUT = env.int("BEAT_LOCK_SECONDS", default=30)
+CELERY_BEAT_MAX_LOOP_INTERVAL = min(5, CELERY_REDBEAT_LOCK_TIMEOUT // 3 or 1)
 CELERY_BEAT_SCHEDULE = {
     # The audit trail: sealed into its chain every few seconds, checkpointed, pruned daily.
     "audit-seal": {"task": "audit.seal", "schedule": env.float("AUDIT_SEAL_SECONDS", default=10.0)},
