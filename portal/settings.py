@@ -21,6 +21,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from services.core.queues import broker_options
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -399,20 +401,26 @@ KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 - a model name, not a secre
 MIGRATION_MODULES = {"knox": None}
 REST_KNOX = {"AUTO_REFRESH": False, "AUTH_HEADER_PREFIX": "Token"}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+# The broker, chosen by its URL: RabbitMQ (amqp://), the production choice, built for durable
+# queues; or Redis (the embedded run, and where RabbitMQ is not available). Default: REDIS_URL.
+BROKER_URL = env.str("BROKER_URL", default="") or REDIS_URL
+CELERY_BROKER_URL = BROKER_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# A task is acknowledged after its work, and one message at a time per worker process.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # Longer than any task may run, so a slow task is not redelivered while still running.
-    "visibility_timeout": 3600,
-}
+# Queue types, publisher confirms and redelivery, by broker (services.core.queues.broker_options).
+_broker = broker_options(BROKER_URL)
+CELERY_TASK_DEFAULT_QUEUE_TYPE = _broker["task_default_queue_type"]
+CELERY_TASK_CREATE_MISSING_QUEUE_TYPE = _broker["task_create_missing_queue_type"]
+CELERY_WORKER_DETECT_QUORUM_QUEUES = _broker["worker_detect_quorum_queues"]
+CELERY_BROKER_TRANSPORT_OPTIONS = _broker["broker_transport_options"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # Beat may be started on every node (for availability): RedBeat keeps the schedule in Redis

@@ -20,12 +20,12 @@ SENT = "Sending due task audit-seal"
 
 
 class Beat:
-    def __init__(self, *, broker_url: str, prefix: str):
+    def __init__(self, *, redis_url: str, prefix: str):
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "portal.settings",
             "DATABASE_URL": worker.test_database_url(),
-            "REDIS_URL": broker_url,
+            "REDIS_URL": redis_url,
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "BEAT_KEY_PREFIX": prefix,
             "BEAT_LOCK_SECONDS": "3",
@@ -65,13 +65,13 @@ def _until(condition, seconds: float, what: str, beats: list[Beat]) -> None:
     raise AssertionError(f"{what} within {seconds} s:\n{logs}")
 
 
-def test_two_beats_send_each_periodic_task_once_and_the_second_takes_over(broker_url):
+def test_two_beats_send_each_periodic_task_once_and_the_second_takes_over(redis_url):
     prefix = f"test:beat:{uuid.uuid4().hex[:8]}:"
-    first = Beat(broker_url=broker_url, prefix=prefix)
+    first = Beat(redis_url=redis_url, prefix=prefix)
     beats = [first]
     try:
         _until(lambda: first.sent() >= 1, 60, "the first beat sent nothing", beats)
-        second = Beat(broker_url=broker_url, prefix=prefix)
+        second = Beat(redis_url=redis_url, prefix=prefix)
         beats.append(second)
         _until(lambda: any("beat: Starting" in line for line in second.lines), 60, "the second did not start", beats)
 
@@ -89,7 +89,7 @@ def test_two_beats_send_each_periodic_task_once_and_the_second_takes_over(broker
     finally:
         for beat in beats:
             beat.stop()
-        client = redis.Redis.from_url(broker_url)
+        client = redis.Redis.from_url(redis_url)
         for key in client.scan_iter(prefix + "*"):
             client.delete(key)
         client.delete("default")  # the audit.seal messages the beats sent; no worker here
