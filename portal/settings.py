@@ -352,8 +352,39 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 STATIC_COLLECTED = env.bool("STATIC_COLLECTED", default=PRODUCTION)
 WHITENOISE_USE_FINDERS = not STATIC_COLLECTED
 WHITENOISE_AUTOREFRESH = not STATIC_COLLECTED  # files are looked up per request, never a stale copy
+# The citizens' files (uploads, wallet documents, issued e-licences) go through Django's
+# storage API: the local disk (MEDIA_ROOT) on one machine; S3-compatible object storage
+# (django-storages) when several nodes must read them, set by S3_BUCKET. The bucket stays
+# private: every file is streamed by the portal's own views, which check who asks and log it;
+# no object URL is ever handed out.
+S3_BUCKET = env.str("S3_BUCKET", default="")
+
+
+def file_storage(bucket: str) -> dict:
+    """The storage of the citizens' files: S3 when a bucket is named, else the local disk."""
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            # Unset: the credentials of the machine (instance role, environment, config file).
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("S3_PREFIX", default=""),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "object_parameters": {"ServerSideEncryption": "AES256"},
+        },
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": file_storage(S3_BUCKET),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if STATIC_COLLECTED
