@@ -70,7 +70,7 @@ def _destination(given: Path | None) -> Path:
     name = f"portal-{timezone.localtime():%Y%m%d-%H%M%S}.tar.age"
     if given is None:
         return Path(settings.BACKUP_DIR) / name
-    return given / name if given.is_dir() else given
+    return given if given.name.endswith(".age") and not given.is_dir() else given / name
 
 
 def _store_members() -> list[tuple[str, Path]]:

@@ -17,12 +17,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--output",
             type=Path,
-            help="A folder, or the archive's file name (by default BACKUP_DIR/portal-<time>.tar.age).",
+            help="A folder, or a file name ending in .age (by default BACKUP_DIR/portal-<time>.tar.age).",
         )
 
     def handle(self, *args, **options):
         try:
-            backup = backup_create(destination=options.get("output"))
+            output = options.get("output")
+            backup = backup_create(destination=Path(output) if output else None)
         except PortalError as exc:
             raise CommandError(exc.message) from None
         manifest = backup.manifest

@@ -32,8 +32,8 @@ class Command(BaseCommand):
         action = backup_check if options["check"] else backup_restore
         try:
             result = action(
-                path=options["archive"],
-                identity=options["identity"],
+                path=Path(options["archive"]),
+                identity=Path(options["identity"]),
                 checksum_required=not options["without_checksum_file"],
             )
         except PortalError as exc:
