@@ -130,8 +130,15 @@ def backup_check(*, path: Path, identity: Path, checksum_required: bool = True) 
             archive=path, identities=identities, staging=Path(folder), checksum_required=checksum_required
         )
     result = Restore(manifest=opened.manifest)
-    result.notes += _migrations_compare(opened.manifest)
+    result.notes += _migrations_compare(opened.manifest) + _identity_apart(path, identity)
     return result
+
+
+def _identity_apart(path: Path, identity: Path) -> list[str]:
+    """Whoever holds the archives must not hold what opens them."""
+    if identity.resolve().parent == path.resolve().parent:
+        return [_("The identity file lies in the archive's folder: keep it apart from the archives, offline.")]
+    return []
 
 
 def backup_restore(*, path: Path, identity: Path, checksum_required: bool = True) -> Restore:
@@ -147,17 +154,16 @@ def backup_restore(*, path: Path, identity: Path, checksum_required: bool = True
         )
         manifest = opened.manifest
         result = Restore(manifest=manifest)
-        result.notes += _migrations_compare(manifest)
+        result.notes += _migrations_compare(manifest) + _identity_apart(path, identity)
         _target_empty()  # again, right before writing: the checks above may have taken long
         with tarfile.open(opened.tar_path, "r:") as tar:
             dump = staging / archive.DUMP
-            archive.member_extract(tar=tar, name=archive.DUMP, target=dump)
+            archive.member_extract(tar=tar, member=tar.getmember(archive.DUMP), target=dump)
             postgres.database_restore(dump=dump)
             dump.unlink()
-            _store_restore(tar, manifest, result)
             archive_checkpoints = staging / "checkpoints"
-            _checkpoints_restore(tar, manifest, archive_checkpoints, result)
-            _verify(manifest, archive_checkpoints, result)
+            _members_restore(tar, manifest, archive_checkpoints, result)
+        _verify(manifest, archive_checkpoints, result)
     return result
 
 
@@ -204,30 +210,25 @@ def _migrations_compare(manifest: dict[str, Any]) -> list[str]:
     return []
 
 
-def _store_restore(tar: tarfile.TarFile, manifest: dict[str, Any], result: Restore) -> None:
-    root = Path(settings.MEDIA_ROOT)
-    for name, entry in sorted(manifest["members"].items()):
-        if name.startswith(archive.FILES):
-            written = archive.member_extract(tar=tar, name=name, target=root / name.removeprefix(archive.FILES))
-            if written != entry["sha256"]:
-                result.problems.append(_("The file %(file)s was not restored whole.") % {"file": name})
-
-
-def _checkpoints_restore(tar: tarfile.TarFile, manifest: dict[str, Any], folder: Path, result: Restore) -> None:
-    """The archive's checkpoints go where the portal keeps them, beside any already there
-    (never over one); a copy in the staging folder is what the restored chain is checked against."""
-    live = Path(settings.AUDIT_CHECKPOINT_DIR)
-    for name in sorted(manifest["members"]):
-        if not name.startswith(archive.CHECKPOINTS):
-            continue
-        file_name = name.removeprefix(archive.CHECKPOINTS)
-        archive.member_extract(tar=tar, name=name, target=folder / file_name)
-        kept, target = folder / file_name, live / file_name
-        if not archive.copy_new(kept, target) and target.read_bytes() != kept.read_bytes():
-            result.problems.append(
-                _("The checkpoint %(file)s in %(folder)s differs from the one in the archive; both were kept.")
-                % {"file": file_name, "folder": live}
-            )
+def _members_restore(tar: tarfile.TarFile, manifest: dict[str, Any], checkpoint_copy: Path, result: Restore) -> None:
+    """In one pass over the tar (a lookup by name reads the whole list each time): the files into
+    the empty store; the checkpoints into the staging folder, which the restored chain is checked
+    against, and where the portal keeps them, beside any already there (never over one)."""
+    root, live = Path(settings.MEDIA_ROOT), Path(settings.AUDIT_CHECKPOINT_DIR)
+    for info in tar:
+        if info.name.startswith(archive.FILES):
+            written = archive.member_extract(tar=tar, member=info, target=root / info.name.removeprefix(archive.FILES))
+            if written != manifest["members"][info.name]["sha256"]:
+                result.problems.append(_("The file %(file)s was not restored whole.") % {"file": info.name})
+        elif info.name.startswith(archive.CHECKPOINTS):
+            file_name = info.name.removeprefix(archive.CHECKPOINTS)
+            kept, target = checkpoint_copy / file_name, live / file_name
+            archive.member_extract(tar=tar, member=info, target=kept)
+            if not archive.copy_new(kept, target) and target.read_bytes() != kept.read_bytes():
+                result.problems.append(
+                    _("The checkpoint %(file)s in %(folder)s differs from the one in the archive; both were kept.")
+                    % {"file": file_name, "folder": live}
+                )
 
 
 def _verify(manifest: dict[str, Any], archive_checkpoints: Path, result: Restore) -> None:

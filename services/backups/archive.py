@@ -265,9 +265,9 @@ def _members_check(tar: tarfile.TarFile, manifest: dict[str, Any]) -> None:
         )
 
 
-def member_extract(*, tar: tarfile.TarFile, name: str, target: Path) -> str:
+def member_extract(*, tar: tarfile.TarFile, member: tarfile.TarInfo, target: Path) -> str:
     """Write a member to a file that must not exist yet; returns the SHA-256 of what was written."""
-    handle = tar.extractfile(name)
+    handle = tar.extractfile(member)
     target.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     with open(target, "xb") as out:

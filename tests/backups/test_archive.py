@@ -113,6 +113,14 @@ def test_a_lost_checksum_file_is_named_and_may_be_waived(written, age_identity):
     assert backup_check(path=written, identity=age_identity, checksum_required=False).manifest
 
 
+def test_an_identity_kept_beside_the_archive_is_pointed_out(written, age_identity):
+    beside = written.parent / "identity.txt"
+    beside.write_text(age_identity.read_text())
+    with translation.override("en"):
+        notes = backup_check(path=written, identity=beside).notes
+    assert any("keep it apart" in note for note in notes)
+
+
 def test_an_identity_file_without_a_key_is_refused(written, tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_text("# nothing here\n")
