@@ -44,11 +44,14 @@ def backup_create(*, destination: Path | None = None) -> Backup:
     chain's head in that snapshot, and write the archive. The files are read after the
     snapshot: a file written since is taken too (harmless); one deleted since (a draft swept)
     is missing from the archive, as it would be from the database a moment later."""
-    postgres.postgres_required()
-    recipients = archive.recipients_parse(settings.BACKUP_RECIPIENTS)
     destination = _destination(destination)
     if destination.exists():
         raise PortalError(_("%(file)s already exists: choose another name.") % {"file": destination})
+    if destination.resolve().is_relative_to(Path(settings.MEDIA_ROOT).resolve()):
+        # Each archive would be in the next one, and served from where uploads are.
+        raise PortalError(_("Archives are not kept in the file store (MEDIA_ROOT): choose another folder."))
+    postgres.postgres_required()
+    recipients = archive.recipients_parse(settings.BACKUP_RECIPIENTS)
     with tempfile.TemporaryDirectory(prefix="portal-backup-") as folder:
         staging = Path(folder)
         dump = staging / archive.DUMP

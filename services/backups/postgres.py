@@ -94,9 +94,10 @@ def tools_match_server(*, server_version: str) -> None:
 
 
 def tool_environment() -> dict[str, str]:
-    """libpq's environment for the tools: the password never appears in a process listing."""
+    """libpq's environment for the tools, as the portal's own connection has it (the settings
+    over the process's PG* variables): the password never appears in a process listing."""
     s = connection.settings_dict
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env = dict(os.environ)
     values = {"PGHOST": s.get("HOST"), "PGPORT": s.get("PORT"), "PGUSER": s.get("USER")}
     values["PGPASSWORD"] = s.get("PASSWORD")
     for option, variable in LIBPQ_OPTIONS.items():

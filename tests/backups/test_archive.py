@@ -198,3 +198,8 @@ def test_the_embedded_demo_on_sqlite_is_not_backed_up_this_way(age_identity, wri
     assert "PostgreSQL only" in str(refused.value) and "var/" in str(refused.value)
     with pytest.raises(CommandError, match="PostgreSQL only"), translation.override("en"):
         call_command("restore", str(written), identity=str(age_identity))
+
+
+def test_archives_are_not_written_into_the_file_store(age_identity, media_root):
+    with pytest.raises(CommandError, match="not kept in the file store"), translation.override("en"):
+        call_command("backup", output=str(media_root / "backups"))
