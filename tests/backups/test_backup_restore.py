@@ -91,9 +91,7 @@ def test_a_backup_restores_every_case_history_entry_file_and_the_audit_chain(
     shutil.rmtree(media_root)
     shutil.rmtree(audit_checkpoints)
 
-    restored = fresh_database.manage(
-        "restore", str(archive), f"--identity={age_identity}", media_root=media_root, checkpoint_dir=audit_checkpoints
-    )
+    restored = _restore(fresh_database, archive, age_identity, media_root=media_root, checkpoint_dir=audit_checkpoints)
     assert restored.returncode == 0, restored.stderr
     restored_rows = fresh_database.rows
     assert restored_rows(Application, "id", "reference", "status", "service_id") == cases
@@ -107,6 +105,12 @@ def test_a_backup_restores_every_case_history_entry_file_and_the_audit_chain(
     # The portal's own check of the trail agrees, on the restored database and checkpoints.
     verified = fresh_database.manage("audit_verify", media_root=media_root, checkpoint_dir=audit_checkpoints)
     assert verified.returncode == 0, verified.stderr
+
+
+def _restore(database, archive, identity, *, media_root, checkpoint_dir):
+    return database.manage(
+        "restore", str(archive), f"--identity={identity}", media_root=media_root, checkpoint_dir=checkpoint_dir
+    )
 
 
 def _refused_in_chinese(message: str, output: str) -> None:
@@ -139,9 +143,7 @@ def test_a_damaged_archive_or_a_target_in_use_is_refused_and_nothing_is_written(
     data[len(data) // 2] ^= 0x01
     damaged.write_bytes(bytes(data))
     damaged.with_name(damaged.name + ".sha256").write_text(f"{hashlib.sha256(data).hexdigest()}  {damaged.name}\n")
-    result = fresh_database.manage(
-        "restore", str(damaged), "--identity", str(age_identity), media_root=empty_store, checkpoint_dir=tmp_path / "c"
-    )
+    result = _restore(fresh_database, damaged, age_identity, media_root=empty_store, checkpoint_dir=tmp_path / "c")
     assert result.returncode == 1
     _refused_in_chinese(
         "The archive is damaged or incomplete: it could not be decrypted to its end. Nothing was restored.",
@@ -153,12 +155,25 @@ def test_a_damaged_archive_or_a_target_in_use_is_refused_and_nothing_is_written(
     # A file store that is not empty: refused before the archive is even opened.
     (empty_store / "uploads").mkdir(parents=True)
     (empty_store / "uploads" / "left-over").write_bytes(b"x")
-    result = fresh_database.manage(
-        "restore", str(archive), "--identity", str(age_identity), media_root=empty_store, checkpoint_dir=tmp_path / "c"
-    )
+    result = _restore(fresh_database, archive, age_identity, media_root=empty_store, checkpoint_dir=tmp_path / "c")
     assert result.returncode == 1 and "MEDIA_ROOT" in result.stderr
     assert fresh_database.tables() == []
     assert (empty_store / "uploads" / "left-over").read_bytes() == b"x"
+
+    # Restored on the same host, whose checkpoints went on after the backup: the restore is
+    # whole, and says the events after the backup are not in it.
+    audit_record("sign_out", actor_name="someone")
+    checkpoint()
+    shutil.rmtree(empty_store)
+    result = _restore(fresh_database, archive, age_identity, media_root=empty_store, checkpoint_dir=audit_checkpoints)
+    assert result.returncode == 0, result.stderr
+    with translation.override("zh-hans"):
+        beyond = _(
+            "The checkpoints in %(folder)s go up to entry #%(index)s, beyond this backup (#%(head)s): the "
+            "events after the backup are not in it (point-in-time recovery brings them back)."
+        ) % {"folder": audit_checkpoints, "index": 2, "head": 1}
+    assert beyond in result.stdout
+    assert (empty_store / "uploads" / "1" / "f").read_bytes() == SAMPLE_PDF
 
 
 def test_the_archive_lists_versions_counts_files_and_the_audit_head(
