@@ -5,6 +5,7 @@ it). age authenticates every 64 KiB of what it encrypts and marks the last piece
 byte, a cut-off end or a wrong key is refused while decrypting, even with no checksum file."""
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -100,9 +101,14 @@ def archive_write(
     entries = {}
     with tarfile.open(tar_path, "w", format=tarfile.PAX_FORMAT) as tar:
         for name, source in members:
-            with open(source, "rb") as handle:
+            try:
+                handle = open(source, "rb")  # noqa: SIM115 - closed below, once added
+            except FileNotFoundError:
+                continue  # deleted since the store was listed (a draft swept): so is its row, a moment later
+            with handle:
                 info = tarfile.TarInfo(name)
-                info.size, info.mtime, info.mode = os.fstat(handle.fileno()).st_size, int(source.stat().st_mtime), 0o600
+                stat = os.fstat(handle.fileno())
+                info.size, info.mtime, info.mode = stat.st_size, int(stat.st_mtime), 0o600
                 reader = _Hashing(handle)
                 tar.addfile(info, reader)
                 entries[name] = {"size": info.size, "sha256": reader.digest.hexdigest()}
@@ -110,7 +116,7 @@ def archive_write(
         body = json.dumps(manifest, indent=1, ensure_ascii=False).encode()
         info = tarfile.TarInfo(MANIFEST)
         info.size, info.mode = len(body), 0o600
-        tar.addfile(info, _Hashing(_BytesReader(body)))  # type: ignore[arg-type]
+        tar.addfile(info, io.BytesIO(body))
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_name(f".{destination.name}.partial")
     pyrage.encrypt_file(str(tar_path), str(partial), recipients)
@@ -122,16 +128,6 @@ def archive_write(
         partial.unlink()
     checksum_path(destination).write_text(f"{sha256_of(destination)}  {destination.name}\n", encoding="utf-8")
     return manifest
-
-
-class _BytesReader:
-    def __init__(self, data: bytes):
-        self.data, self.at = data, 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self.data) if size < 0 else self.at + size
-        chunk, self.at = self.data[self.at : end], min(end, len(self.data))
-        return chunk
 
 
 def checksum_path(archive: Path) -> Path:

@@ -18,6 +18,7 @@ from services.applications import actions as application_actions
 from services.audit.models import AuditEvent
 from services.audit.tasks import checkpoint
 from services.audit.trail import audit_record, audit_seal
+from services.backups.actions import backup_check
 from services.casework.models import Application, CaseEvent
 from services.catalog.models import Service
 from services.records.models import Upload, WalletDocument
@@ -184,8 +185,6 @@ def test_the_archive_lists_versions_counts_files_and_the_audit_head(
     (media_root / "wallet").mkdir(parents=True)
     (media_root / "wallet" / "licence.pdf").write_bytes(SAMPLE_PDF)
     archive = _archive(tmp_path / "archives")
-
-    from services.backups.actions import backup_check
 
     manifest = backup_check(path=archive, identity=age_identity).manifest
     event.refresh_from_db()
