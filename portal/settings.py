@@ -117,6 +117,11 @@ else:
 AUDIT_CHECKPOINT_DIR = env.path("AUDIT_CHECKPOINT_DIR", default=str(VAR_DIR / "audit-checkpoints"))
 # How long the trail is kept (pruned at a signed checkpoint, so what is kept still verifies).
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=180)
+# Backups (services.backups): encrypted to these age public keys; the private keys that open
+# them are never given to the portal (a restore is told where one is).
+BACKUP_RECIPIENTS = env.list("BACKUP_RECIPIENTS", default=[])
+BACKUP_DIR = env.path("BACKUP_DIR", default=str(VAR_DIR / "backups"))
+BACKUP_PG_BIN_DIR = env.str("BACKUP_PG_BIN_DIR", default="")
 # Security monitoring (services.monitoring.rules): how many is too many, per rule.
 MONITORING = {
     "SIGN_IN_WINDOW_MINUTES": env.int("MONITORING_SIGN_IN_WINDOW_MINUTES", default=15),
@@ -172,6 +177,7 @@ INSTALLED_APPS = [
     "services.monitoring",
     "services.analytics",
     "services.tooling",
+    "services.backups",
 ]
 
 MIDDLEWARE = [

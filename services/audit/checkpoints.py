@@ -73,9 +73,10 @@ def checkpoint_write(*, index: int, hash_: str, kind: str = PERIODIC) -> Path | 
     return path
 
 
-def checkpoints() -> list[Checkpoint]:
-    """Every checkpoint in the directory, by index; each says whether its signature holds."""
-    folder = Path(settings.AUDIT_CHECKPOINT_DIR)
+def checkpoints(folder: Path | None = None) -> list[Checkpoint]:
+    """Every checkpoint in the directory (AUDIT_CHECKPOINT_DIR unless another is named: the
+    ones a backup carries), by index; each says whether its signature holds."""
+    folder = Path(settings.AUDIT_CHECKPOINT_DIR) if folder is None else folder
     if not folder.is_dir():
         return []
     keys = [Ed25519PublicKey.from_public_bytes(base64.b64decode(k)) for k in settings.AUDIT_CHECKPOINT_VERIFY_KEYS]

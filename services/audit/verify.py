@@ -6,6 +6,7 @@ that points at nothing), the chain rewritten from some point (it disagrees with 
 or the end cut off or the table emptied (a checkpoint beyond the last event)."""
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.utils.translation import gettext as _
 
@@ -27,9 +28,11 @@ class Report:
         return not self.problems
 
 
-def audit_verify() -> Report:
+def audit_verify(*, checkpoint_dir: Path | None = None) -> Report:
+    """Check the chain against the checkpoints in AUDIT_CHECKPOINT_DIR, or in `checkpoint_dir`
+    (a restore checks the restored trail against the checkpoints its backup carries)."""
     report = Report()
-    marks = checkpoints()
+    marks = checkpoints(checkpoint_dir)
     for mark in marks:
         if not mark.valid:
             report.problems.append(
