@@ -7,9 +7,9 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from services.applications.actions import application_send
 from services.casework import selectors
 from services.casework.citizen import case_correction_submit
-from services.casework.submission import application_submit
 from services.casework.timeline import timeline_entries
 
 
@@ -92,7 +92,7 @@ class ApplicationListCreateApi(APIView):
     def post(self, request):
         payload = ApplicationIn(data=request.data)
         payload.is_valid(raise_exception=True)
-        application, created = application_submit(
+        application, created = application_send(
             citizen=request.user,
             service_code=payload.validated_data["service"],
             answers=payload.validated_data["answers"],
