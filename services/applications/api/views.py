@@ -21,7 +21,7 @@ class IsCitizen(BasePermission):
 
 
 class ApplicationIn(serializers.Serializer):
-    service = serializers.SlugField(help_text="The service code.")
+    service = serializers.SlugField(max_length=60, help_text="The service code.")
     answers = serializers.DictField(help_text="Answers keyed by the field names of the service's form schema.")
 
 
