@@ -117,6 +117,14 @@ def draft_upload_add(*, draft: Draft, material_id: int, file) -> Upload:
     return upload_add_to_draft(draft=draft, material_id=material_id, file=file)
 
 
+def draft_file_send(*, citizen, service: Service, material_id: int, file) -> Upload:
+    """A file for one material, sent without the pages (the API): it goes to the citizen's
+    draft of the service, made for it; a file refused leaves no draft behind."""
+    with transaction.atomic():
+        draft = draft_start(citizen=citizen, service=service)
+        return draft_upload_add(draft=draft, material_id=material_id, file=file)
+
+
 def draft_upload_remove(*, draft: Draft, upload_id: int) -> None:
     upload_remove_from_draft(draft=draft, upload_id=upload_id)
 

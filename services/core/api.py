@@ -35,7 +35,13 @@ def exception_handler(exc, context):
         # The parser's own words (a JSON decoder's position, in English) help nobody reading
         # the refusal in Chinese.
         return Response(
-            {"code": "parse_error", "detail": _("The request could not be read: send it as valid JSON.")}, status=400
+            {
+                "code": "parse_error",
+                "detail": _(
+                    "The request could not be read: check that it is well-formed JSON (or a form, for a file)."
+                ),
+            },
+            status=400,
         )
     if isinstance(exc, RequestDataTooBig):
         # Django would answer with its bare HTML page; an API client reads JSON.

@@ -41,7 +41,7 @@ def test_a_body_that_is_not_json_is_refused_in_english_when_asked(citizen_api):
     assert response.status_code == 400
     assert response.json() == {
         "code": "parse_error",
-        "detail": "The request could not be read: send it as valid JSON.",
+        "detail": "The request could not be read: check that it is well-formed JSON (or a form, for a file).",
     }
     _nothing_changed()
 

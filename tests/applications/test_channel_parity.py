@@ -228,11 +228,12 @@ def test_materials_met_by_the_wallet_need_no_upload_and_are_recorded_as_evidence
     if channel == "page":
         client.post(_page("materials"), {"material": certificate.pk, "file": SimpleUploadedFile("c.pdf", SAMPLE_PDF)})
     else:
-        # The API's files are the draft's: uploaded there first (on the pages, or as here).
-        from services.applications.actions import draft_start, draft_upload_add
-
-        draft = draft_start(citizen=applicant, service=newborn)
-        draft_upload_add(draft=draft, material_id=certificate.pk, file=SimpleUploadedFile("c.pdf", SAMPLE_PDF))
+        sent = api_client.post(
+            f"/api/v1/drafts/{CODE}/files/",
+            {"material": certificate.pk, "file": SimpleUploadedFile("c.pdf", SAMPLE_PDF)},
+            format="multipart",
+        )
+        assert sent.status_code == 201
     with django_capture_on_commit_callbacks(execute=True):
         status, _read = _send(channel, client, api_client, applicant)
 
@@ -272,6 +273,32 @@ def test_a_material_allowed_to_follow_later_may_be_left_out_alike_and_nothing_mo
     assert status in (201, 302)
     rows = case_materials(application=Application.objects.get())
     assert [row["material"].position for row in rows if row["owed_by"]] == [0]
+
+
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_a_file_that_is_not_what_its_name_says_is_refused_alike_and_not_kept(
+    channel, newborn, applicant, client, api_client
+):
+    certificate = newborn.materials.get(position=0)
+    forged = {"material": certificate.pk, "file": SimpleUploadedFile("c.pdf", EXE, "application/pdf")}
+    expected = "This file is not a photo (JPEG or PNG) or a PDF, whatever its name says. Choose another file."
+
+    if channel == "page":
+        client.get(_page("materials"))
+        response = client.post(_page("materials"), forged, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 400
+        assert expected in html.unescape(response.text)
+    else:
+        response = api_client.post(
+            f"/api/v1/drafts/{CODE}/files/", forged, format="multipart", HTTP_ACCEPT_LANGUAGE="en"
+        )
+        assert response.status_code == 400
+        assert response.json() == {"code": "file_type", "detail": expected}
+        assert not Draft.objects.exists()
+    assert not Upload.objects.exists()
 
 
 # --- answers a department verified, and the consent to use them ----------------------------------
