@@ -107,6 +107,25 @@ def draft_consent_give(*, request, draft: Draft, id_number: str, requirement_ids
     draft.data_consent = CONSENT_GIVEN
 
 
+def draft_consent_answer(
+    *, request, citizen, service: Service, agree: bool, id_number: str, requirement_ids: list[int]
+) -> Draft:
+    """The answer to the consent page given without the pages (the API), on the citizen's
+    draft of the service. A refused agreement leaves behind no draft it made."""
+    existed = Draft.objects.filter(citizen=citizen, service=service).exists()
+    draft = draft_start(citizen=citizen, service=service)
+    if not agree:
+        draft_consent_decline(draft=draft)
+        return draft
+    try:
+        draft_consent_give(request=request, draft=draft, id_number=id_number, requirement_ids=requirement_ids)
+    except PortalError:
+        if not existed:
+            draft.delete()
+        raise
+    return draft
+
+
 def draft_consent_decline(*, draft: Draft) -> None:
     """The citizen types and uploads everything themselves."""
     Draft.objects.filter(pk=draft.pk).update(data_consent=CONSENT_DECLINED)

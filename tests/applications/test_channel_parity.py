@@ -12,7 +12,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from services.applications.models import Draft
 from services.casework.models import Application
 from services.catalog.models import DocumentType, Material
-from services.records.models import DocumentSource, Evidence, Registry, Upload, VerifiedAttribute, WalletDocument
+from services.records.models import (
+    DocumentSource,
+    Evidence,
+    Fetch,
+    Registry,
+    Upload,
+    VerifiedAttribute,
+    WalletDocument,
+)
 from services.records.uploads import case_materials
 from tests.factories import SAMPLE_PDF, make_service
 
@@ -233,7 +241,7 @@ def test_materials_met_by_the_wallet_need_no_upload_and_are_recorded_as_evidence
             {"material": certificate.pk, "file": SimpleUploadedFile("c.pdf", SAMPLE_PDF)},
             format="multipart",
         )
-        assert sent.status_code == 201
+        assert sent.status_code == 201, sent.json()
     with django_capture_on_commit_callbacks(execute=True):
         status, _read = _send(channel, client, api_client, applicant)
 
@@ -383,3 +391,122 @@ def test_without_consent_nothing_from_the_registry_is_used_in_either_channel(
 
     assert status in (201, 302)
     assert Application.objects.get().answers["applicant_name"] == "王五"
+
+
+# --- consent ------------------------------------------------------------------------------------
+
+
+def _consent(channel, client, api_client, data: dict, **headers):
+    if channel == "page":
+        client.get(_page("consent"))
+        form = {"action": "agree" if data["agree"] else "decline", "id_number": data.get("id_number", "")}
+        response = client.post(_page("consent"), {**form, "requirement": data.get("requirements", [])}, **headers)
+        return response.status_code, html.unescape(response.text)
+    response = api_client.post(f"/api/v1/drafts/{CODE}/consent/", data, format="json", **headers)
+    return response.status_code, response.json()
+
+
+@pytest.fixture
+def requirement(newborn):
+    from services.accounts.models import Department
+    from services.records.models import DataRequirement
+
+    registry = Registry.objects.create(
+        code="population",
+        name_zh="人口信息库",
+        name_en="Population registry",
+        department=Department.objects.get(code="psb"),
+    )
+    return DataRequirement.objects.create(
+        service=newborn, registry=registry, purpose_zh="核对申请人身份", purpose_en="To confirm who applies"
+    )
+
+
+@pytest.mark.parametrize(
+    ("id_number", "chosen", "message"),
+    [
+        ("11010519491231002X", False, "Choose at least one department, or upload the documents instead."),
+        ("110105194912310021", True, "check it for a typing error"),
+    ],
+)
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_an_agreement_that_cannot_stand_is_refused_alike_and_nothing_is_asked(
+    channel, id_number, chosen, message, requirement, applicant, client, api_client
+):
+    data = {"agree": True, "id_number": id_number, "requirements": [requirement.pk] if chosen else []}
+    before = _snapshot(applicant) if channel == "api" else None
+
+    status, read = _consent(channel, client, api_client, data, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert status == 400
+    assert message in (read if channel == "page" else read["detail"])
+    assert not Fetch.objects.exists()
+    assert set(Draft.objects.values_list("data_consent", flat=True)) <= {""}
+    if channel == "api":
+        assert _snapshot(applicant) == before
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_declining_is_kept_alike_and_nothing_is_asked(channel, requirement, applicant, client, api_client):
+    status, _read = _consent(channel, client, api_client, {"agree": False})
+
+    assert status in (200, 302)
+    assert Draft.objects.get().data_consent == "declined"
+    assert not Fetch.objects.exists()
+
+
+def test_through_the_api_alone_consent_fills_and_locks_the_registrys_answers(
+    demo, api_client, django_capture_on_commit_callbacks
+):
+    """The demo's citizen agrees through the API; the population registry's name then binds
+    their application, which takes the fetches along."""
+    citizen = demo["13800138001"]
+    api_client.force_authenticate(user=citizen)
+    code = "public-rental-housing"
+    requirements = list(citizen_requirements(code))
+    with django_capture_on_commit_callbacks(execute=True):
+        agreed = api_client.post(
+            f"/api/v1/drafts/{code}/consent/",
+            {"agree": True, "id_number": "11010519491231002X", "requirements": requirements},
+            format="json",
+        )
+    assert agreed.status_code == 200
+    assert agreed.json()["data_consent"] == "given"
+    assert [f["registry"] for f in agreed.json()["fetches"]] == ["population"]
+    assert Fetch.objects.get(citizen=citizen).status == "done"
+    answers = {
+        "applicant_name": "李四",
+        "applicant_id_number": "11010519491231002X",
+        "applicant_mobile": "13800138001",
+        "household_size": 2,
+        "monthly_income": 5000,
+        "current_address": "幸福路1号",
+    }
+
+    changed = api_client.post(
+        "/api/v1/applications/", {"service": code, "answers": answers}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert changed.status_code == 400
+    assert "this answer cannot be changed" in changed.json()["errors"]["applicant_name"][0]
+
+    certificate = Material.objects.get(service__code=code, name_zh="结婚证")
+    api_client.post(
+        f"/api/v1/drafts/{code}/files/",
+        {"material": certificate.pk, "file": SimpleUploadedFile("m.pdf", SAMPLE_PDF)},
+        format="multipart",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = api_client.post(
+            "/api/v1/applications/", {"service": code, "answers": {**answers, "applicant_name": "张伟"}}, format="json"
+        )
+    assert sent.status_code == 201, sent.json()
+    application = Application.objects.get(reference=sent.json()["reference"])
+    assert Fetch.objects.get(citizen=citizen).application == application
+    assert Upload.objects.get(application=application).material == certificate
+    assert not Draft.objects.filter(citizen=citizen, service__code=code).exists()
+
+
+def citizen_requirements(code: str):
+    from services.records.models import DataRequirement
+
+    return DataRequirement.objects.filter(service__code=code).values_list("pk", flat=True)

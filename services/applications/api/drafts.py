@@ -16,6 +16,7 @@ from services.applications.models import Draft
 from services.applications.rules import application_materials
 from services.catalog.selectors import service_get_published
 from services.core.errors import NotFound
+from services.records.selectors import fetch_list_for_draft
 
 
 class UploadOut(serializers.Serializer):
@@ -47,6 +48,31 @@ class DraftOut(serializers.Serializer):
     materials = MaterialStateOut(many=True)
 
 
+class FetchOut(serializers.Serializer):
+    registry = serializers.CharField(source="registry.code")
+    department = serializers.CharField(source="registry.department.name")
+    status = serializers.CharField(help_text="pending, done, not_found or failed.")
+
+
+class ConsentIn(serializers.Serializer):
+    agree = serializers.BooleanField(help_text="true: ask the departments; false: type and upload everything.")
+    id_number = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=18, help_text="Needed to agree."
+    )
+    requirements = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        default=list,
+        max_length=50,
+        help_text="The data requirements of the service (see the guide) the citizen agrees to.",
+    )
+
+
+class ConsentOut(serializers.Serializer):
+    data_consent = serializers.CharField()
+    fetches = FetchOut(many=True)
+
+
 class UploadIn(serializers.Serializer):
     material = serializers.IntegerField(help_text="The id of one of the service's materials (see the guide).")
     file = serializers.FileField(help_text="JPEG, PNG or PDF, judged from its content.")
@@ -75,6 +101,30 @@ class DraftApi(APIView):
             DraftOut(
                 {"service": service.code, "data_consent": draft.data_consent if draft else "", "materials": rows}
             ).data
+        )
+
+
+class DraftConsentApi(APIView):
+    """Agree that the service's registries be asked for the citizen's data (their ID number
+    is checked to be theirs first), or decline and type everything. As on the pages, the
+    answers those registries verify then cannot be changed in the application."""
+
+    permission_classes = [IsCitizen]
+
+    @extend_schema(request=ConsentIn, responses=ConsentOut)
+    def post(self, request, code: str):
+        payload = ConsentIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        draft = actions.draft_consent_answer(
+            request=request,
+            citizen=request.user,
+            service=_service(code),
+            agree=payload.validated_data["agree"],
+            id_number=payload.validated_data["id_number"],
+            requirement_ids=payload.validated_data["requirements"],
+        )
+        return Response(
+            ConsentOut({"data_consent": draft.data_consent, "fetches": fetch_list_for_draft(draft=draft)}).data
         )
 
 
