@@ -30,7 +30,10 @@ class UploadOut(serializers.Serializer):
 class MaterialStateOut(serializers.Serializer):
     material = serializers.IntegerField(source="material.pk")
     name = serializers.CharField(source="material.name")
-    required = serializers.BooleanField(source="material.required")
+    # Not "required": a serializer field's own attribute has that name.
+    needed = serializers.BooleanField(
+        source="material.required", help_text="The service needs it: now, or within deferrable_days when set."
+    )
     deferrable_days = serializers.IntegerField(source="material.deferrable_days", allow_null=True)
     files = UploadOut(source="uploads", many=True)
     from_wallet = serializers.SerializerMethodField(help_text="The wallet document that meets it: nothing to upload.")
