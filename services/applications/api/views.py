@@ -90,6 +90,10 @@ class ApplicationListCreateApi(APIView):
         ],
     )
     def post(self, request):
+        """Submit an application under the rules of the pages: every required material sent
+        to the draft (`/api/v1/drafts/{code}/files/`) or met by the wallet, unless it may
+        follow later; an answer a registry verified (after consent) unchanged. A refusal is a
+        400 with the message the page gives: `errors` per question, or under `materials`."""
         payload = ApplicationIn(data=request.data)
         payload.is_valid(raise_exception=True)
         application, created = application_send(
