@@ -180,3 +180,15 @@ def test_a_refused_submission_does_not_use_up_its_idempotency_key(
 
     assert accepted.status_code == 201
     assert Application.objects.get().idempotency_key == key
+
+
+def test_answers_that_are_not_an_object_are_refused_by_the_action_too(citizen, service):
+    """Callers other than the API's serializer get the same refusal, not a crash."""
+    from services.applications.actions import application_send
+    from services.core.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as refused:
+        application_send(citizen=citizen, service_code=service.code, answers=["王小明"], idempotency_key=None)
+
+    assert refused.value.errors == {}
+    _nothing_changed()

@@ -510,3 +510,15 @@ def citizen_requirements(code: str):
     from services.records.models import DataRequirement
 
     return DataRequirement.objects.filter(service__code=code).values_list("pk", flat=True)
+
+
+def test_a_refused_agreement_through_the_api_keeps_the_draft_the_citizen_had(
+    requirement, applicant, client, api_client
+):
+    _through_questions(client, {})
+    before = _snapshot(applicant)
+
+    status, _read = _consent("api", client, api_client, {"agree": True, "id_number": "11010519491231002X"})
+
+    assert status == 400
+    assert _snapshot(applicant) == before
