@@ -11,20 +11,25 @@ every channel and its refusal reads the same in each:
   (容缺, `Material.deferrable_days`) — nothing else may be left out (`materials_check`).
 """
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from services.applications.models import Draft
 from services.applications.selectors import draft_verified
 from services.catalog.models import Material, Service
-from services.catalog.schema import answers_clean, visible_fields
+from services.catalog.schema import answers_clean, answers_form_class, visible_fields
 from services.core.errors import InvalidInput
 from services.records.uploads import draft_materials, materials_met
 
 
-def _same(given, verified: str) -> bool:
-    # An ID number's check character may come in either case; a value is not changed by
-    # the spaces around it.
-    return str(given).strip().casefold() == verified.strip().casefold()
+def _same(spec: dict, given, verified: str) -> bool:
+    # Compared as the question reads them: "+86 138 0013 8001" is the number 13800138001,
+    # an ID number's check character may come in either case, spaces around change nothing.
+    field = answers_form_class({"groups": [{"fields": [spec]}]}).base_fields[spec["name"]]
+    try:
+        return field.clean(str(given)) == field.clean(verified)
+    except ValidationError:
+        return str(given).strip() == verified.strip()
 
 
 def answers_locked(*, fields: list[dict], data, verified: dict) -> dict[str, list[str]]:
@@ -35,7 +40,7 @@ def answers_locked(*, fields: list[dict], data, verified: dict) -> dict[str, lis
     for spec in fields:
         attribute = verified.get(spec.get("verified", ""))
         given = data.get(spec["name"])
-        if attribute is None or given in (None, "") or _same(given, attribute.plain):
+        if attribute is None or given in (None, "") or _same(spec, given, attribute.plain):
             continue
         message = _(
             "Verified by %(department)s on %(date)s: this answer cannot be changed. Wrong? Report it under “My data”."

@@ -372,6 +372,20 @@ def test_the_verified_answer_itself_is_accepted_through_either_channel(
     assert Application.objects.get().answers["applicant_name"] == "张伟"
 
 
+def test_a_verified_answer_is_compared_as_its_question_reads_it(newborn, citizen):
+    """The same mobile number written another way is no change; another number is."""
+    from services.applications.rules import answers_locked
+
+    attribute = _verified_name(citizen, newborn, consent="given")
+    attribute.plain = "13800138001"
+    spec = {"name": "mobile", "type": "mobile", "label": {"zh": "手机", "en": "Mobile"}, "verified": "full_name"}
+    verified = {"full_name": attribute}
+
+    assert answers_locked(fields=[spec], data={"mobile": "+86 138 0013 8001"}, verified=verified) == {}
+    assert list(answers_locked(fields=[spec], data={"mobile": "13900139001"}, verified=verified)) == ["mobile"]
+    assert list(answers_locked(fields=[spec], data={"mobile": "not a number"}, verified=verified)) == ["mobile"]
+
+
 @pytest.mark.parametrize("consent", ["", "declined"])
 @pytest.mark.parametrize("channel", CHANNELS)
 def test_without_consent_nothing_from_the_registry_is_used_in_either_channel(
