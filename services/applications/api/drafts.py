@@ -45,8 +45,18 @@ class MaterialStateOut(serializers.Serializer):
         return f"{document.document_type.name} {document.number}" if document else None
 
 
+class RequirementOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    registry = serializers.CharField(source="registry.code")
+    department = serializers.CharField(source="registry.department.name")
+    purpose = serializers.CharField()
+
+
 class DraftOut(serializers.Serializer):
     service = serializers.CharField()
+    requirements = RequirementOut(
+        many=True, help_text="What the service would ask the departments' registries, and why: the consent is to these."
+    )
     data_consent = serializers.CharField(help_text="given, declined, or empty when not asked yet.")
     materials = MaterialStateOut(many=True)
 
@@ -67,7 +77,7 @@ class ConsentIn(serializers.Serializer):
         required=False,
         default=list,
         max_length=50,
-        help_text="The data requirements of the service (see the guide) the citizen agrees to.",
+        help_text="The ids of the draft's requirements (GET /api/v1/drafts/{code}/) the citizen agrees to.",
     )
 
 
@@ -77,7 +87,9 @@ class ConsentOut(serializers.Serializer):
 
 
 class UploadIn(serializers.Serializer):
-    material = serializers.IntegerField(help_text="The id of one of the service's materials (see the guide).")
+    material = serializers.IntegerField(
+        help_text="The id of one of the draft's materials (GET /api/v1/drafts/{code}/)."
+    )
     file = serializers.FileField(help_text="JPEG, PNG or PDF, judged from its content.")
 
 
@@ -100,11 +112,13 @@ class DraftApi(APIView):
         service = _service(code)
         draft = _draft(request.user, service)
         rows = application_materials(citizen=request.user, service=service, draft=draft)
-        return Response(
-            DraftOut(
-                {"service": service.code, "data_consent": draft.data_consent if draft else "", "materials": rows}
-            ).data
-        )
+        state = {
+            "service": service.code,
+            "requirements": service.data_requirements.select_related("registry__department").order_by("pk"),
+            "data_consent": draft.data_consent if draft else "",
+            "materials": rows,
+        }
+        return Response(DraftOut(state).data)
 
 
 class DraftConsentApi(APIView):
