@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from services.accounts.api.views import TokenLogoutAllApi, TokenLogoutApi, TokenObtainApi
 from services.analytics.api.views import OpenStatisticsApi
+from services.applications.api.drafts import DraftApi, DraftConsentApi, DraftFileApi, DraftFileRemoveApi
 from services.applications.api.ratings import ApplicationRatingApi
 from services.applications.api.views import ApplicationCorrectionApi, ApplicationDetailApi, ApplicationListCreateApi
 from services.casework.api.follow_ups import FollowUpListApi, FollowUpReplyApi
@@ -36,6 +37,10 @@ api_v1: list[URLPattern | URLResolver] = [
     path("applications/<str:reference>/", ApplicationDetailApi.as_view(), name="application-detail"),
     path("applications/<str:reference>/correction/", ApplicationCorrectionApi.as_view(), name="application-correction"),
     path("applications/<str:reference>/rating/", ApplicationRatingApi.as_view(), name="application-rating"),
+    path("drafts/<slug:code>/", DraftApi.as_view(), name="draft"),
+    path("drafts/<slug:code>/consent/", DraftConsentApi.as_view(), name="draft-consent"),
+    path("drafts/<slug:code>/files/", DraftFileApi.as_view(), name="draft-files"),
+    path("drafts/<slug:code>/files/<int:pk>/", DraftFileRemoveApi.as_view(), name="draft-file"),
     path("tasks/", TaskListApi.as_view(), name="task-list"),
     path("tasks/claim/", TaskBulkClaimApi.as_view(), name="task-claim-bulk"),
     path("tasks/search/", TaskSearchApi.as_view(), name="task-search"),

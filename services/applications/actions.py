@@ -13,8 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from services.applications.models import Draft
+from services.applications.rules import (
+    answers_locked,
+    answers_with_verified,
+    application_check,
+    application_materials,
+)
 from services.applications.selectors import (
-    MATERIALS_PAGE,
     Page,
     draft_first_incomplete,
     draft_page_form,
@@ -22,9 +27,10 @@ from services.applications.selectors import (
 )
 from services.casework.models import Application
 from services.casework.selectors import application_for_key
-from services.casework.submission import application_submit
+from services.casework.submission import application_submit, idempotency_key_clean
 from services.catalog.models import Service
 from services.catalog.schema import visible_fields
+from services.catalog.selectors import service_get_published
 from services.core.errors import InvalidInput, PortalError
 from services.notifications.actions import notify
 from services.notifications.constants import NotificationKind
@@ -77,6 +83,11 @@ def draft_page_submit(*, draft: Draft, page: Page, data):
     draft_save(draft=draft, page=page, data=data, verified=verified)
     form = draft_page_form(draft=draft, page=page, data=data, verified=verified)
     form.is_valid()
+    # The form ignores a disabled input; a value sent for it all the same is refused, as
+    # the API refuses it.
+    for name, messages in answers_locked(fields=page.fields, data=data, verified=verified).items():
+        for message in messages:
+            form.add_error(name, message)
     return form
 
 
@@ -96,6 +107,25 @@ def draft_consent_give(*, request, draft: Draft, id_number: str, requirement_ids
     draft.data_consent = CONSENT_GIVEN
 
 
+def draft_consent_answer(
+    *, request, citizen, service: Service, agree: bool, id_number: str, requirement_ids: list[int]
+) -> Draft:
+    """The answer to the consent page given without the pages (the API), on the citizen's
+    draft of the service. A refused agreement leaves behind no draft it made."""
+    existed = Draft.objects.filter(citizen=citizen, service=service).exists()
+    draft = draft_start(citizen=citizen, service=service)
+    if not agree:
+        draft_consent_decline(draft=draft)
+        return draft
+    try:
+        draft_consent_give(request=request, draft=draft, id_number=id_number, requirement_ids=requirement_ids)
+    except PortalError:
+        if not existed:
+            draft.delete()
+        raise
+    return draft
+
+
 def draft_consent_decline(*, draft: Draft) -> None:
     """The citizen types and uploads everything themselves."""
     Draft.objects.filter(pk=draft.pk).update(data_consent=CONSENT_DECLINED)
@@ -106,14 +136,22 @@ def draft_upload_add(*, draft: Draft, material_id: int, file) -> Upload:
     return upload_add_to_draft(draft=draft, material_id=material_id, file=file)
 
 
+def draft_file_send(*, citizen, service: Service, material_id: int, file) -> Upload:
+    """A file for one material, sent without the pages (the API): it goes to the citizen's
+    draft of the service, made for it; a file refused leaves no draft behind."""
+    with transaction.atomic():
+        draft = draft_start(citizen=citizen, service=service)
+        return draft_upload_add(draft=draft, material_id=material_id, file=file)
+
+
 def draft_upload_remove(*, draft: Draft, upload_id: int) -> None:
     upload_remove_from_draft(draft=draft, upload_id=upload_id)
 
 
 def draft_submit(*, draft: Draft) -> Application:
-    """Submit the draft: every page must pass and every material that cannot follow later
-    must be there. A second tap finds the application the first one made (the draft's key is
-    its idempotency key)."""
+    """Submit the draft: every page must pass, and then the rules every channel meets
+    (`rules.application_check`). A second tap finds the application the first one made (the
+    draft's key is its idempotency key)."""
     # Once submitted, the draft's files are the case's: its materials no longer say whether
     # it was complete, so a repeat is recognised before they are checked.
     existing = application_for_key(citizen=draft.citizen, key=draft.submit_key)
@@ -123,23 +161,52 @@ def draft_submit(*, draft: Draft) -> Application:
     incomplete = draft_first_incomplete(draft=draft)
     if incomplete:
         raise InvalidInput(_("Some answers need your attention."), errors={"page": [incomplete]})
-    rows = draft_materials(draft=draft)
-    missing = [row["material"] for row in rows if row["missing"]]
-    if missing:
-        raise InvalidInput(
-            _("Upload these materials first: %(names)s.") % {"names": "、".join(m.name for m in missing)},
-            errors={"page": [MATERIALS_PAGE]},
-        )
     asked = visible_fields(draft.service.form_schema, draft.answers)
-    answers = {k: v for k, v in draft.answers.items() if k in asked and v != ""}
+    # A verified answer is what the registry says now, as its page shows it (one fetched
+    # after the page was saved included).
+    current = answers_with_verified(service=draft.service, answers=draft.answers, verified=draft_verified(draft=draft))
+    answers = {k: v for k, v in current.items() if k in asked and v != ""}
+    application, _created = _application_send(
+        citizen=draft.citizen, service=draft.service, answers=answers, idempotency_key=draft.submit_key, draft=draft
+    )
+    return application
+
+
+def application_send(
+    *, citizen, service_code: str, answers: dict, idempotency_key: str | None
+) -> tuple[Application, bool]:
+    """Submit an application in one request (the API), under the rules the pages follow
+    (`rules.application_check`). The citizen's draft of the service, when they have one,
+    brings its consent and its files, and hands over to the case as from the pages.
+    Returns (application, created); a repeat of the key returns the case it made."""
+    service = service_get_published(code=service_code)
+    draft = Draft.objects.filter(citizen=citizen, service=service).first()
+    return _application_send(
+        citizen=citizen, service=service, answers=answers, idempotency_key=idempotency_key, draft=draft
+    )
+
+
+def _application_send(
+    *, citizen, service: Service, answers: dict, idempotency_key: str | None, draft: Draft | None
+) -> tuple[Application, bool]:
+    key = idempotency_key_clean(idempotency_key)
+    if application_for_key(citizen=citizen, key=key) is not None:
+        # The first request was checked and its files moved to the case: casework answers a
+        # repeat with that case, or refuses the key with other answers.
+        rows = application_materials(citizen=citizen, service=service, draft=draft)
+    else:
+        rows = application_check(citizen=citizen, service=service, answers=answers, draft=draft)
     # The case is made in a transaction of its own (it takes its reference number before),
     # then the draft hands over what it holds: a hand-over that did not happen (the process
     # died in between) happens when the citizen taps again.
-    application, _created = application_submit(
-        citizen=draft.citizen, service_code=draft.service.code, answers=answers, idempotency_key=draft.submit_key
+    application, created = application_submit(
+        citizen=citizen, service_code=service.code, answers=answers, idempotency_key=key
     )
-    _draft_hand_over(draft=draft, application=application, rows=rows)
-    return application
+    if draft is not None:
+        _draft_hand_over(draft=draft, application=application, rows=rows)
+    else:
+        evidence_record(application=application, rows=rows)
+    return application, created
 
 
 def _draft_hand_over(*, draft: Draft, application: Application, rows: list[dict]) -> None:

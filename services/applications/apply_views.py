@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from services.applications import actions, selectors
 from services.applications.models import Draft
+from services.applications.rules import materials_missing
 from services.applications.selectors import CHECK_PAGE, CONSENT_PAGE, MATERIALS_PAGE
 from services.casework.selectors import application_for_key
 from services.catalog import selectors as catalog_selectors
@@ -116,8 +117,7 @@ def _materials(request, draft: Draft, error: str | None = None, status: int = 20
     page, previous, following = selectors.page_get(service=draft.service, answers=draft.answers, key=MATERIALS_PAGE)
     if request.method == "POST" and error is None:
         if request.POST.get("action") == "continue":
-            missing = [row for row in draft_materials(draft=draft) if row["missing"]]
-            if not missing:
+            if not materials_missing(rows=draft_materials(draft=draft)):
                 actions.draft_page_reach(draft=draft, page=CHECK_PAGE)
                 return redirect(_page_url(draft.service.code, _following_key(following)))
             error = _("Upload every material marked as needed before you go on.")

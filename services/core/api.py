@@ -1,8 +1,10 @@
 """API conventions shared by every context: PortalError becomes a JSON error with a stable
 code and a message in the caller's language."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -29,6 +31,28 @@ def exception_handler(exc, context):
         messages = [m for field in errors.values() for m in field]
         summary = messages[0] if len(messages) == 1 else _("Some of the input needs your attention.")
         return Response({"code": "invalid_input", "detail": summary, "errors": errors}, status=400)
+    if isinstance(exc, ParseError):
+        # The parser's own words (a JSON decoder's position, in English) help nobody reading
+        # the refusal in Chinese.
+        return Response(
+            {
+                "code": "parse_error",
+                "detail": _(
+                    "The request could not be read: check that it is well-formed JSON (or a form, for a file)."
+                ),
+            },
+            status=400,
+        )
+    if isinstance(exc, RequestDataTooBig):
+        # Django would answer with its bare HTML page; an API client reads JSON.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024 // 1024
+        return Response(
+            {
+                "code": "too_large",
+                "detail": _("The request is too large: send at most %(limit)d MB.") % {"limit": limit},
+            },
+            status=413,
+        )
     if isinstance(exc, PortalError):
         body: dict[str, object] = {"code": exc.code, "detail": str(exc.message)}
         if isinstance(exc, InvalidInput):

@@ -128,12 +128,18 @@ def uploads_for_draft(*, draft) -> QuerySet[Upload]:
 def draft_materials(*, draft) -> list[dict]:
     """Each material of the draft's service with its uploads, the wallet document that meets
     it (once-only: nothing to upload), and what is still needed."""
-    uploads = list(uploads_for_draft(draft=draft))
+    return materials_met(citizen=draft.citizen, service=draft.service, uploads=list(uploads_for_draft(draft=draft)))
+
+
+def materials_met(*, citizen, service, uploads: list[Upload]) -> list[dict]:
+    """Each material of `service` with the `uploads` given for it, the citizen's wallet
+    document that meets it, and whether it is missing (needed now, not there) or deferred
+    (容缺: needed, allowed to follow later, not there)."""
     rows = []
-    for material in draft.service.materials.select_related("document_type"):
+    for material in service.materials.select_related("document_type"):
         mine = [u for u in uploads if u.material_id == material.pk]
         held = (
-            wallet_valid_document(citizen=draft.citizen, document_type_id=material.document_type_id)
+            wallet_valid_document(citizen=citizen, document_type_id=material.document_type_id)
             if material.document_type_id and not mine
             else None
         )

@@ -44,6 +44,14 @@ def body(service: str = "birth-registration", **answers) -> dict:
 
 
 @pytest.fixture
+def service(service):
+    """The shared birth registration, its ID card allowed to follow later: these tests are
+    about the answers and the cases (what a submission must bring is in test_channel_parity)."""
+    service.materials.update(deferrable_days=5)
+    return service
+
+
+@pytest.fixture
 def citizen_api(api_client, citizen):
     api_client.force_authenticate(user=citizen)
     return api_client

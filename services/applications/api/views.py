@@ -7,9 +7,9 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from services.applications.actions import application_send
 from services.casework import selectors
 from services.casework.citizen import case_correction_submit
-from services.casework.submission import application_submit
 from services.casework.timeline import timeline_entries
 
 
@@ -21,7 +21,7 @@ class IsCitizen(BasePermission):
 
 
 class ApplicationIn(serializers.Serializer):
-    service = serializers.SlugField(help_text="The service code.")
+    service = serializers.SlugField(max_length=60, help_text="The service code.")
     answers = serializers.DictField(help_text="Answers keyed by the field names of the service's form schema.")
 
 
@@ -90,9 +90,13 @@ class ApplicationListCreateApi(APIView):
         ],
     )
     def post(self, request):
+        """Submit an application under the rules of the pages: every required material sent
+        to the draft (`/api/v1/drafts/{code}/files/`) or met by the wallet, unless it may
+        follow later; an answer a registry verified (after consent) unchanged. A refusal is a
+        400 with the message the page gives: `errors` per question, or under `materials`."""
         payload = ApplicationIn(data=request.data)
         payload.is_valid(raise_exception=True)
-        application, created = application_submit(
+        application, created = application_send(
             citizen=request.user,
             service_code=payload.validated_data["service"],
             answers=payload.validated_data["answers"],

@@ -145,6 +145,7 @@ class Command(BaseCommand):
         submitter, _created = users.get_or_create(
             username=SUBMITTER, defaults={"kind": UserKind.CITIZEN, "full_name": "压测申请人"}
         )
+        self._wallet_for(submitter, service_code=json.loads(SUBMIT_ANSWERS)["service"])
         staff = users.get(username="psb.reviewer")
         case = Application.objects.filter(citizen=citizen).order_by("-pk").first()
         if case is None:
@@ -164,6 +165,30 @@ class Command(BaseCommand):
             "case": case.reference,
             "guides": guides,
         }
+
+    def _wallet_for(self, citizen, *, service_code: str) -> None:
+        """The API takes an application only with its materials, as the pages do: the
+        submitter's wallet holds a document for each one that must come with it."""
+        from datetime import date
+
+        from services.records.models import DocumentSource, WalletDocument
+
+        service = Service.objects.get(code=service_code)
+        for material in service.materials.filter(required=True, deferrable_days=None):
+            document_type = material.document_type
+            if document_type is None:
+                continue
+            WalletDocument.objects.get_or_create(
+                citizen=citizen,
+                document_type=document_type,
+                source=DocumentSource.REGISTRY,
+                defaults={
+                    "number": f"BENCH-{document_type.code.upper()}",
+                    "holder_name": citizen.full_name,
+                    "issuer": document_type.issuer or service.lead_department,
+                    "issued_on": date(2020, 5, 1),
+                },
+            )
 
     def _session_cookie(self, user) -> str:
         """A signed-in session, as after the sign-in page (and, for staff, the second factor
