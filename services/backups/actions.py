@@ -77,6 +77,10 @@ def _destination(given: Path | None) -> Path:
 
 
 def _store_members() -> list[tuple[str, Path]]:
+    if settings.S3_BUCKET:
+        # The files are in object storage, protected by the bucket's own versioning and
+        # replication (docs/operations.md); the manifest says they are not in the archive.
+        return []
     root = Path(settings.MEDIA_ROOT)
     if not root.is_dir():
         return []
@@ -104,6 +108,11 @@ def _manifest(snapshot: postgres.Snapshot) -> dict[str, Any]:
             "rows": snapshot.rows,
         },
         "audit": {"head": {"index": index, "hash": hash_}, "unsealed": snapshot.audit_unsealed},
+        "file_store": (
+            {"kind": "s3", "bucket": settings.S3_BUCKET, "in_archive": False}
+            if settings.S3_BUCKET
+            else {"kind": "local", "in_archive": True}
+        ),
     }
 
 

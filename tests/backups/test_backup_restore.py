@@ -199,3 +199,17 @@ def test_the_archive_lists_versions_counts_files_and_the_audit_head(
     versions = manifest["postgresql"]
     assert int(versions["pg_dump"].split(".")[0]) >= int(versions["server"].split(".")[0])
     assert manifest["django"] and manifest["python"] and manifest["portal"]["version"]
+    assert manifest["file_store"] == {"kind": "local", "in_archive": True}
+
+
+def test_with_the_files_in_object_storage_the_archive_says_they_are_not_in_it(
+    age_identity, media_root, audit_checkpoints, tmp_path, settings
+):
+    settings.S3_BUCKET = "portal-files"
+    (media_root / "stray").mkdir(parents=True)
+    (media_root / "stray" / "old.pdf").write_bytes(SAMPLE_PDF)  # not the file store any more
+    archive = _archive(tmp_path / "archives")
+
+    manifest = backup_check(path=archive, identity=age_identity).manifest
+    assert manifest["file_store"] == {"kind": "s3", "bucket": "portal-files", "in_archive": False}
+    assert not any(name.startswith("files/") for name in manifest["members"])

@@ -27,6 +27,16 @@ class Command(BaseCommand):
         except PortalError as exc:
             raise CommandError(exc.message) from None
         manifest = backup.manifest
+        if not manifest["file_store"]["in_archive"]:
+            self.stdout.write(
+                self.style.WARNING(
+                    _(
+                        "The files are in the object storage bucket %(bucket)s and not in this archive: they are kept "
+                        "by the bucket's versioning and replication."
+                    )
+                    % {"bucket": manifest["file_store"]["bucket"]}
+                )
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 _(
