@@ -1,5 +1,6 @@
 import re
 
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -12,6 +13,7 @@ from services.analytics.open_data import SMALLEST_PUBLISHED, open_statistics
 from services.catalog.models import Service
 from services.core.cache import public_data
 from services.core.errors import InvalidInput
+from services.core.replica import statistics_view
 
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
 
@@ -50,6 +52,7 @@ class OpenStatisticsApi(APIView):
         ],
         responses={200: OpenStatisticsOut},
     )
+    @method_decorator(statistics_view)
     def get(self, request):
         form = PeriodForm(request.query_params)
         errors: dict[str, list[str]] = (
