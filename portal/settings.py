@@ -265,6 +265,8 @@ DATABASE_ROUTERS = ["services.core.replica.ReplicaRouter"]
 REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=30.0)
 REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=5.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# How soon another process sees a day a system administrator entered in the official calendar.
+CALENDAR_CHECK_SECONDS = env.float("CALENDAR_CHECK_SECONDS", default=5.0)
 
 AUTH_USER_MODEL = "accounts.User"
 # axes first: it stops the tries of a locked account (see accounts.signin).
