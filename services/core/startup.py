@@ -48,10 +48,11 @@ def storage_problem() -> str:
     bucket = getattr(storage, "bucket_name", None)
     if bucket:
         try:
-            storage.connection.meta.client.head_bucket(Bucket=bucket)
+            client = storage.connection.meta.client  # type: ignore[attr-defined] - django-storages' S3Storage
+            client.head_bucket(Bucket=bucket)
         except Exception as exc:
             return (
-                f"The object storage bucket {bucket!r} at {storage.endpoint_url or 'the default S3 endpoint'} "
+                f"The object storage bucket {bucket!r} at {getattr(storage, 'endpoint_url', '') or 'the S3 endpoint'} "
                 f"cannot be reached ({exc}). Check S3_BUCKET, S3_ENDPOINT_URL and the access keys."
             )
     return ""
