@@ -48,7 +48,7 @@ def storage_problem() -> str:
     bucket = getattr(storage, "bucket_name", None)
     if bucket:
         try:
-            client = storage.connection.meta.client  # type: ignore[attr-defined] - django-storages' S3Storage
+            client = storage.connection.meta.client  # type: ignore[attr-defined]  # S3Storage
             client.head_bucket(Bucket=bucket)
         except Exception as exc:
             return (
