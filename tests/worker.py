@@ -37,7 +37,10 @@ def use_broker(url: str) -> None:
     celery_app.amqp._producer_pool = None
     celery_app.conf.broker_url = url
     celery_app.conf.update(broker_options(url))
-    celery_app.amqp.queues = celery_app.amqp.Queues(celery_app.conf.task_queues)  # with the new queue type
+    # The queue declarations, and the router and default queue made from them, follow the
+    # new queue type (classic on Redis, quorum on RabbitMQ): drop the ones made before.
+    for made in ("queues", "router", "default_queue"):
+        celery_app.amqp.__dict__.pop(made, None)
 
 
 # Every queue a test of this session used, so that the next test on RabbitMQ starts with
