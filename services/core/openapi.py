@@ -2,6 +2,7 @@
 Apart from `services.core.api` because drf-spectacular's AutoSchema imports DRF's generic
 views, which read the pagination class named in the settings: the one in `api`."""
 
+from django.core.validators import RegexValidator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
@@ -27,6 +28,8 @@ class ContractAutoSchema(AutoSchema):
             and isinstance(field, serializers.CharField)
             and schema.get("type") == "string"
             and not {"pattern", "format", "enum"} & schema.keys()
+            # A field checked by a regular expression (slugs, RegexField) has it as its pattern.
+            and not any(isinstance(validator, RegexValidator) for validator in field.validators)
         ):
             # What DRF's CharField refuses, said in the schema: a NUL character anywhere, and
             # (unless blank is allowed) a text of nothing but spaces, which it trims to nothing.

@@ -41,8 +41,8 @@ class MonthField(serializers.RegexField):
     def __init__(self, **kwargs):
         super().__init__(r"^20[0-9]{2}-(?:0[1-9]|1[0-2])$", required=False, **kwargs)
 
-    def to_internal_value(self, data) -> date:
-        value = super().to_internal_value(data)
+    def run_validation(self, data=serializers.empty):
+        value = super().run_validation(data)  # the pattern checked
         return date(int(value[:4]), int(value[5:]), 1)
 
 

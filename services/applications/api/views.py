@@ -50,7 +50,7 @@ class CorrectionOut(serializers.Serializer):
 class ApplicationDetailOut(ApplicationListOut):
     answers = serializers.DictField()
     open_correction = serializers.SerializerMethodField()
-    decided_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
     current_departments = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
 

@@ -16,7 +16,7 @@ from services.casework.forms import IdNumberSearchForm
 from services.casework.selectors import QueueFilters
 from services.casework.timeline import timeline_entries
 from services.core.api import error_responses, json_object
-from services.core.errors import Forbidden, InvalidInput, PortalError
+from services.core.errors import Forbidden, InvalidInput, NotFound, PortalError
 
 
 class IsStaff(BasePermission):
@@ -70,7 +70,7 @@ class NoteOut(serializers.Serializer):
 
 
 class StepDetailOut(StepOut):
-    decided_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
     reason = serializers.CharField()
     case_status = serializers.CharField(source="application.status")
     answers = serializers.SerializerMethodField()
@@ -284,7 +284,13 @@ class TaskRevealApi(APIView):
         selectors.step_get_for_staff(user=request.user, pk=pk)
         payload = RevealIn(data=json_object(request.data))
         payload.is_valid(raise_exception=True)
-        value = personal_data.case_data_reveal(step_id=pk, user=request.user, **payload.validated_data)
+        try:
+            value = personal_data.case_data_reveal(step_id=pk, user=request.user, **payload.validated_data)
+        except PortalError as refusal:
+            if refusal.code != "unknown_field":
+                raise
+            # The answer the request names does not exist: not found, like a step that does not.
+            raise NotFound(refusal.message) from None
         return Response({"field": payload.validated_data["field"], "value": value})
 
 
