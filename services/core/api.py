@@ -98,6 +98,18 @@ def json_object(data) -> dict:
     raise InvalidInput(_("Send a JSON object."), errors={"__all__": [_("Send a JSON object.")]})
 
 
+class QuerySerializer(serializers.Serializer):
+    """Query parameters checked as the schema describes them. A parameter sent empty is
+    refused, not taken as left out (DRF's reading of forms would skip it)."""
+
+    def validate(self, attrs):
+        empty = [name for name in self.fields if self.initial_data.get(name) == ""]
+        if empty:
+            message = _("Leave out a parameter you do not use: it cannot be empty.")
+            raise ValidationError(dict.fromkeys(empty, [message]))
+        return attrs
+
+
 class PortalPagination(PageNumberPagination):
     """Pages of lists: `?page=` is a whole number from 1; anything else is refused (400), a
     page past the last is "not found" (404)."""

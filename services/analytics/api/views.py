@@ -12,6 +12,7 @@ from services.analytics.actions import months_back
 from services.analytics.forms import MAX_MONTHS
 from services.analytics.open_data import SMALLEST_PUBLISHED, open_statistics
 from services.catalog.models import Service
+from services.core.api import QuerySerializer, error_responses
 from services.core.cache import public_data
 from services.core.errors import NotFound
 
@@ -46,7 +47,7 @@ class MonthField(serializers.RegexField):
         return date(int(value[:4]), int(value[5:]), 1)
 
 
-class OpenStatisticsQuery(serializers.Serializer):
+class OpenStatisticsQuery(QuerySerializer):
     month_from = MonthField(
         help_text=f"YYYY-MM; default eleven months before month_to. At most {MAX_MONTHS} months are "
         "answered: the last ones up to month_to (the answer's month_from says which)."
@@ -64,7 +65,7 @@ class OpenStatisticsApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(parameters=[OpenStatisticsQuery], responses={200: OpenStatisticsOut})
+    @extend_schema(parameters=[OpenStatisticsQuery], responses={200: OpenStatisticsOut, **error_responses(404)})
     def get(self, request):
         query = OpenStatisticsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -15,7 +15,7 @@ from services.casework.constants import Decision, DeadlineState
 from services.casework.forms import IdNumberSearchForm
 from services.casework.selectors import QueueFilters
 from services.casework.timeline import timeline_entries
-from services.core.api import error_responses, json_object
+from services.core.api import QuerySerializer, error_responses, json_object
 from services.core.errors import Forbidden, InvalidInput, NotFound, PortalError
 
 
@@ -134,7 +134,7 @@ _DATE = (
 )
 
 
-class QueueQuery(serializers.Serializer):
+class QueueQuery(QuerySerializer):
     """The queue's filters, each refused (400) when it is not what the schema says."""
 
     reference = serializers.RegexField(
