@@ -4,6 +4,7 @@ its case, claims, decisions, notes, assignment and the reveal of masked data."""
 from typing import cast
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
@@ -148,8 +149,19 @@ class QueueQuery(QuerySerializer):
         required=False, help_text="YYYY-MM-DD; before submitted_from, the queue is empty."
     )
     cursor = serializers.RegexField(
-        rf"^(?:{_DATE})\.[0-9]{{1,18}}$", required=False, help_text="next_cursor of the previous page"
+        rf"^(?:{_DATE})\.[0-9]{{1,18}}$",
+        required=False,
+        max_length=40,
+        help_text="next_cursor of the previous page",
+        error_messages={"invalid": _lazy("This page link is not valid. Start again from the first page.")},
     )
+
+    def refusal(self) -> InvalidInput:
+        """The refusal of invalid filters; a page link that is not one says so at the top."""
+        errors = {name: [str(m) for m in messages] for name, messages in self.errors.items()}
+        if list(self.errors) == ["cursor"] and self.errors["cursor"][0].code == "invalid":
+            return InvalidInput(errors["cursor"][0], errors=errors)
+        return InvalidInput(_("Check the filters."), errors=errors)
 
 
 class TaskListApi(APIView):
@@ -160,7 +172,8 @@ class TaskListApi(APIView):
     @extend_schema(responses=QueueOut, parameters=[QueueQuery], operation_id="tasks_list")
     def get(self, request):
         query = QueueQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        if not query.is_valid():
+            raise query.refusal()
         data = query.validated_data
         start, end = data.get("submitted_from"), data.get("submitted_to")
         if start and end and start > end:
@@ -290,7 +303,7 @@ class TaskRevealApi(APIView):
             if refusal.code != "unknown_field":
                 raise
             # The answer the request names does not exist: not found, like a step that does not.
-            raise NotFound(refusal.message) from None
+            raise NotFound(refusal.message, code=refusal.code) from None
         return Response({"field": payload.validated_data["field"], "value": value})
 
 
