@@ -40,7 +40,11 @@ api_v1: list[URLPattern | URLResolver] = [
     path("services/<slug:code>/", ServiceGuideApi.as_view(), name="service-guide"),
     path("applications/", ApplicationListCreateApi.as_view(), name="application-list"),
     path("applications/<reference:reference>/", ApplicationDetailApi.as_view(), name="application-detail"),
-    path("applications/<reference:reference>/correction/", ApplicationCorrectionApi.as_view(), name="application-correction"),
+    path(
+        "applications/<reference:reference>/correction/",
+        ApplicationCorrectionApi.as_view(),
+        name="application-correction",
+    ),
     path("applications/<reference:reference>/rating/", ApplicationRatingApi.as_view(), name="application-rating"),
     path("tasks/", TaskListApi.as_view(), name="task-list"),
     path("tasks/claim/", TaskBulkClaimApi.as_view(), name="task-claim-bulk"),

@@ -66,7 +66,8 @@ class ErrorOut(serializers.Serializer):
         "second_factor_required, not_found, conflict, too_many_requests, unsupported_media_type, …"
     )
     detail = serializers.CharField(help_text="For people, in the caller's language (Accept-Language).")
-    errors = serializers.DictField(
+    # DRF's metaclass takes declared fields off the class; the stubs read this as overriding Serializer.errors.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Invalid input only: the messages per field (__all__ for the whole).",
@@ -103,10 +104,10 @@ class QuerySerializer(serializers.Serializer):
     refused, not taken as left out (DRF's reading of forms would skip it)."""
 
     def validate(self, attrs):
-        empty = [name for name in self.fields if self.initial_data.get(name) == ""]
+        empty = [name for name, value in self.initial_data.items() if name in self.fields and value == ""]
         if empty:
             message = _("Leave out a parameter you do not use: it cannot be empty.")
-            raise ValidationError(dict.fromkeys(empty, [message]))
+            raise ValidationError({name: [message] for name in empty})
         return attrs
 
 

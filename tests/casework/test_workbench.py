@@ -317,7 +317,9 @@ def test_a_period_that_ends_before_it_starts_finds_nothing_in_the_api(api_client
     ("params", "field"),
     [
         *INVALID_FILTERS,
-        pytest.param({"submitted_from": "2026-03-10", "submitted_to": "2026-03-01"}, "submitted_to", id="to-before-from"),
+        pytest.param(
+            {"submitted_from": "2026-03-10", "submitted_to": "2026-03-01"}, "submitted_to", id="to-before-from"
+        ),
     ],
 )
 def test_invalid_filters_show_the_error_summary_on_the_page(client, reviewer, new_step, params, field):

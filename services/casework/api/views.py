@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from services.casework import claims, decisions, notes, personal_data, selectors
-from services.casework.constants import Decision, DeadlineState
+from services.casework.constants import DeadlineState, Decision
 from services.casework.forms import IdNumberSearchForm
 from services.casework.selectors import QueueFilters
 from services.casework.timeline import timeline_entries
