@@ -96,10 +96,40 @@ def principal(request, world, connection_kept):
 
 @contract.parametrize()
 @settings(
-    max_examples=5,
+    max_examples=3,
     deadline=None,
     derandomize=True,
     suppress_health_check=list(HealthCheck),
 )
 def test_every_operation_keeps_the_contract(case, principal):
     case.call_and_validate(headers=principal.headers())
+
+
+def test_operations_in_sequence_keep_the_contract(principal):
+    """Schemathesis's stateful phase: sequences of calls along the links it infers between
+    operations (a reference or an id one answer gives and another takes), with the checks
+    that need them (a deleted resource stays gone, a created one is there)."""
+
+    class Sequences(contract.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case):
+            return {"headers": principal.headers()}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            # The headers named, so that the checks know the token is the caller's, not generated.
+            case.validate_response(
+                response,
+                additional_checks=additional_checks,
+                headers=kwargs.get("headers"),
+                transport_kwargs=kwargs,
+                recorder=getattr(self, "recorder", None),
+            )
+
+    Sequences.run(
+        settings=settings(
+            max_examples=3,
+            stateful_step_count=3,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
