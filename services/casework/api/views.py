@@ -307,14 +307,16 @@ class TaskRevealApi(APIView):
         return Response({"field": payload.validated_data["field"], "value": value})
 
 
-@extend_schema_field({"type": "string", "format": "resident-id-number", "minLength": 18, "maxLength": 18})
+@extend_schema_field({"type": "string", "format": "resident-id-number"})
 class IdNumberField(serializers.CharField):
     """Described as what it is: a resident ID number under GB 11643 (with its check character),
     which IdNumberSearchForm checks."""
 
 
 class IdNumberIn(serializers.Serializer):
-    id_number = IdNumberField(help_text="17 digits and a digit or X, the last one the GB 11643 check character.")
+    id_number = IdNumberField(
+        min_length=18, max_length=18, help_text="17 digits and a digit or X, the last one the GB 11643 check character."
+    )
 
 
 class TaskSearchApi(APIView):
