@@ -99,6 +99,7 @@ def principal(request, world, connection_kept):
     max_examples=3,
     deadline=None,
     derandomize=True,
+    database=None,  # nothing kept from one run for the next: every run is the same
     suppress_health_check=list(HealthCheck),
 )
 def test_every_operation_keeps_the_contract(case, principal):
@@ -130,6 +131,7 @@ def test_operations_in_sequence_keep_the_contract(principal):
             stateful_step_count=3,
             deadline=None,
             derandomize=True,
+            database=None,
             suppress_health_check=list(HealthCheck),
         )
     )
