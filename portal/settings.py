@@ -523,9 +523,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "portal.api_schema.PortalAutoSchema",
     "EXCEPTION_HANDLER": "services.core.api.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "services.core.api.PortalPagination",
     "DEFAULT_THROTTLE_RATES": {},
     "PAGE_SIZE": 50,
 }
@@ -539,6 +539,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The API is documented as speaking JSON (forms are still read, for old clients).
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    # The API's path converters (services.core.api): ids and reference numbers.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1},
+        "reference": {"type": "string", "pattern": "^[0-9]{8}-[0-9]{4,11}$"},
+    },
 }
 
 # The browser runs nothing but the portal's own files: no inline script or style, no plugin,
