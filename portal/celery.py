@@ -7,6 +7,7 @@ Two things ride along with every worker: the request id of the request that queu
 
 import logging
 import os
+from typing import Any
 
 from celery import Celery, bootsteps
 from celery.signals import before_task_publish, task_postrun, task_prerun
@@ -33,7 +34,7 @@ class QueueHeartbeat(bootsteps.StartStopStep):
 
     def __init__(self, parent, **kwargs) -> None:
         super().__init__(parent, **kwargs)
-        self.timer_entry = None
+        self.timer_entry: Any = None
 
     def start(self, parent) -> None:
         from django.conf import settings

@@ -112,9 +112,8 @@ def readiness() -> tuple[bool, dict[str, Any]]:
     started = time.monotonic()
     checks = {name: check() for name, check in CHECKS.items()}
     ready = all(check["state"] != FAILING for check in checks.values())
-    body = {"status": "ready" if ready else "unready", "checks": checks}
-    body["seconds"] = round(time.monotonic() - started, 3)
-    return ready, body
+    seconds = round(time.monotonic() - started, 3)
+    return ready, {"status": "ready" if ready else "unready", "checks": checks, "seconds": seconds}
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

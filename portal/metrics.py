@@ -184,7 +184,7 @@ class PortalCollector:
 
 # Read at scrape time only: no describe(), and not auto-described, so registering reads nothing.
 PORTAL_REGISTRY = CollectorRegistry(auto_describe=False)
-PORTAL_REGISTRY.register(PortalCollector())  # type: ignore[arg-type]
+PORTAL_REGISTRY.register(PortalCollector())
 
 
 def metrics_exposition() -> tuple[bytes, str]:

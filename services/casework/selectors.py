@@ -5,6 +5,7 @@ another citizen's case, or another department's step, is "not found"."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -343,7 +344,7 @@ def steps_open_by_deadline_state(*, today: date | None = None) -> dict[tuple[str
     two always agree), for the operators' metrics: one grouped query, no personal data."""
     today = today or timezone.localdate()
     states = list(DeadlineState)
-    rows = (
+    rows: Any = (
         Step.objects.filter(status=StepStatus.OPEN)
         .values("department__code")
         .annotate(**{state.value: Count("pk", filter=_deadline_filter(state, today)) for state in states})

@@ -2,6 +2,8 @@
 wait in each queue. Through kombu, so Redis and RabbitMQ answer alike; every connection has
 a short timeout, so a broker that does not answer makes a probe fail, never hang."""
 
+from typing import Any
+
 from kombu import Connection
 from kombu.exceptions import ChannelError
 
@@ -34,12 +36,12 @@ def queue_depths(*, url: str, queues: list[str], timeout: float) -> dict[str, in
     worker has taken and not acknowledged yet are not counted: they are being worked on."""
     depths: dict[str, int] = {}
     with _connection(url, timeout) as connection:
-        channel = connection.channel()
+        channel: Any = connection.channel()
         for queue in queues:
             try:
                 # Passive: only asks, never creates (a queue's arguments are the workers' to set).
                 depths[queue] = channel.queue_declare(queue=queue, passive=True).message_count
-            except (ChannelError, *connection.channel_errors):
+            except (ChannelError, *connection.channel_errors):  # type: ignore[misc]
                 depths[queue] = 0
                 # RabbitMQ closes the channel that asked about a queue it does not have.
                 channel = connection.channel()

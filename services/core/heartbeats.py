@@ -34,5 +34,5 @@ def worker_heartbeats(*, queues: list[str], window: float) -> dict[str, str | No
     for queue in queues:
         beat = found.get(_key(queue))
         fresh = isinstance(beat, dict) and float(beat.get("at", 0)) >= oldest
-        alive[queue] = str(beat["worker"]) if fresh else None
+        alive[queue] = str(beat.get("worker", "")) if isinstance(beat, dict) and fresh else None
     return alive

@@ -6,7 +6,7 @@ from contextvars import ContextVar
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
-from services.core.tracing import REQUEST_ID_HEADER, request_id_bind, request_id_from_caller, request_id_unbind
+from services.core.tracing import REQUEST_ID_HEADER, request_id_bind, request_id_from_caller
 
 
 class PersonalPagesNotStored:
@@ -50,7 +50,10 @@ class RequestInContext:
 class RequestId:
     """Every request gets an id (the caller's, when a proxy in front made a sane one): in its
     log lines, in the tasks it queues, in the audit trail (`request.request_id`), and in the
-    answer's X-Request-ID, so that a person reporting a problem can quote it."""
+    answer's X-Request-ID, so that a person reporting a problem can quote it.
+
+    The id stays bound until the answer is closed (`tracing.request_id_unbind_at_finish`, on
+    request_finished): Django logs a 4xx or 5xx after the middleware has answered."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -58,10 +61,7 @@ class RequestId:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = request_id_from_caller(request.headers.get(REQUEST_ID_HEADER))
         request.request_id = request_id  # type: ignore[attr-defined]
-        token = request_id_bind(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_unbind(token)
+        request_id_bind(request_id)
+        response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id
         return response

@@ -55,6 +55,12 @@ def request_id_unbind(token: Token[str | None]) -> None:
     _request_id.reset(token)
 
 
+def request_id_unbind_at_finish(sender: Any = None, **_kwargs: Any) -> None:
+    """Django's request_finished: the answer is closed, the request's id goes with it (the
+    next request in this thread binds its own)."""
+    _request_id.set(None)
+
+
 def task_headers_add_request_id(sender: Any = None, headers: dict | None = None, **_kwargs: Any) -> None:
     """Celery's before_task_publish: a task sent while a request (or a task) is being handled
     carries its id, unless the publisher named one (the outbox names the stored one)."""
