@@ -39,10 +39,20 @@ def use_broker(url: str) -> None:
 class Worker:
     """`celery worker` as a child process; `lines` holds its log."""
 
-    def __init__(self, *, broker_url: str, queues: list[str], concurrency: int = 2):
+    def __init__(
+        self,
+        *,
+        broker_url: str,
+        queues: list[str],
+        concurrency: int = 2,
+        database_url: str | None = None,
+        env: dict[str, str] | None = None,
+    ):
         self.broker_url = broker_url
         self.queues = queues
         self.concurrency = concurrency
+        self.database_url = database_url
+        self.env = env or {}
         self.lines: list[str] = []
         self.process: subprocess.Popen | None = None
         self._ready = threading.Event()
@@ -50,11 +60,12 @@ class Worker:
     def start(self, timeout: float = 60) -> "Worker":
         env = {
             **os.environ,
-            "DATABASE_URL": test_database_url(),
+            "DATABASE_URL": self.database_url or test_database_url(),
             "REDIS_URL": self.broker_url,
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "DJANGO_SETTINGS_MODULE": "portal.settings",
             "PYTHONUNBUFFERED": "1",
+            **self.env,
         }
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             [
