@@ -1,0 +1,162 @@
+"""/readyz against real processes: the portal under gunicorn over a PostgreSQL cluster and a
+Redis server of the test's own, with a real Celery worker. Each is stopped in turn: /readyz
+must turn 503 within seconds, naming what failed, and 200 again once it is back."""
+
+import json
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+import pytest
+
+from tests.processes import BASE_DIR, PrivatePostgres, PrivateRedis, WebServer
+from tests.worker import Worker
+
+pytestmark = pytest.mark.integration
+
+QUEUES = ["default", "dept.health"]
+# Short windows, so that a stopped worker shows within seconds.
+SETTINGS = {
+    "PORTAL_ENV": "test",
+    "DJANGO_SETTINGS_MODULE": "portal.settings",
+    "CELERY_TASK_ALWAYS_EAGER": "false",
+    "HEALTH_WORKER_HEARTBEAT_SECONDS": "0.5",
+    "HEALTH_WORKER_WINDOW_SECONDS": "2",
+    "HEALTH_CHECK_TIMEOUT": "1",
+}
+# The tables readiness reads (the departments, hence the queues, and the outbox), and one
+# department: the whole schema would take longer to make than the test takes to run.
+SCHEMA = """
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", "accounts", verbosity=0)
+call_command("migrate", "core", verbosity=0)
+from services.accounts.models import Department
+Department.objects.create(code="health", name_zh="卫生健康委员会", name_en="Health Commission")
+"""
+
+
+@dataclass
+class Stack:
+    postgres: PrivatePostgres
+    redis: PrivateRedis
+    web: WebServer
+    worker: Worker
+
+    def start_worker(self) -> Worker:
+        self.worker = Worker(
+            broker_url=self.redis.url, queues=QUEUES, concurrency=1, database_url=self.postgres.url(), env=SETTINGS
+        ).start()
+        return self.worker
+
+
+@pytest.fixture(scope="module")
+def stack():
+    postgres = PrivatePostgres()
+    if not postgres.available:
+        pytest.skip(f"PostgreSQL's server programs are not in {postgres.data.parent}")
+    redis = PrivateRedis()
+    web = None
+    stack = None
+    try:
+        postgres.init()
+        redis.start()
+        env = {**SETTINGS, "DATABASE_URL": postgres.url(), "REDIS_URL": redis.url}
+        # The schema, the web server and the worker start side by side: none needs the others to start.
+        schema = subprocess.Popen(  # noqa: S603 - our own interpreter
+            [sys.executable, "-c", SCHEMA], cwd=BASE_DIR, env={**_clean_environment(), **env}
+        )
+        web = WebServer(env=env).start(wait=False)
+        stack = Stack(postgres=postgres, redis=redis, web=web, worker=None)  # type: ignore[arg-type]
+        stack.start_worker()
+        assert schema.wait(timeout=120) == 0
+        web.wait()
+        yield stack
+    finally:
+        if stack is not None and stack.worker is not None:
+            stack.worker.stop()
+        if web is not None:
+            web.stop()
+        redis.stop()
+        postgres.remove()
+
+
+def _clean_environment() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+
+
+def readyz(stack: Stack) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(stack.web.url("/readyz"), timeout=10) as response:  # noqa: S310 - our own server
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def wait_for_status(stack: Stack, status: int, *, seconds: float) -> tuple[float, dict]:
+    """How long /readyz took to answer `status`, and its last answer."""
+    started = time.monotonic()
+    while True:
+        code, body = readyz(stack)
+        elapsed = time.monotonic() - started
+        if code == status:
+            return elapsed, body
+        if elapsed > seconds:
+            raise AssertionError(f"/readyz still {code} after {seconds} s: {body}\nworker:\n{stack.worker.log()}")
+        time.sleep(0.2)
+
+
+def test_ready_when_everything_runs(stack):
+    _elapsed, body = wait_for_status(stack, 200, seconds=30)
+
+    assert body["status"] == "ready"
+    assert {name: check["state"] for name, check in body["checks"].items()} == {
+        "database": "ok",
+        "broker": "ok",
+        "workers": "ok",
+        "outbox": "ok",
+    }
+
+
+def test_unready_when_every_worker_of_the_queues_stops_and_ready_when_one_returns(stack):
+    wait_for_status(stack, 200, seconds=30)
+
+    stack.worker.stop()
+    elapsed, body = wait_for_status(stack, 503, seconds=8)
+    assert body["checks"]["workers"] == {"state": "failing", "queues_without_worker": QUEUES}
+    assert body["checks"]["database"]["state"] == body["checks"]["broker"]["state"] == "ok"
+    assert elapsed < 8
+
+    stack.start_worker()
+    wait_for_status(stack, 200, seconds=15)
+
+
+def test_unready_when_postgresql_stops_and_ready_when_it_returns(stack):
+    wait_for_status(stack, 200, seconds=30)
+
+    stack.postgres.stop()
+    _elapsed, body = wait_for_status(stack, 503, seconds=5)
+    assert body["checks"]["database"]["state"] == "failing"
+    assert body["checks"]["broker"]["state"] == "ok"
+
+    stack.postgres.start()
+    wait_for_status(stack, 200, seconds=10)
+
+
+def test_unready_when_the_broker_stops_and_ready_when_it_returns(stack):
+    wait_for_status(stack, 200, seconds=30)
+
+    stack.redis.stop()
+    _elapsed, body = wait_for_status(stack, 503, seconds=5)
+    assert body["checks"]["broker"]["state"] == "failing"
+    assert body["checks"]["database"]["state"] == "ok"
+
+    # Empty, as a Redis that lost its memory: the worker reconnects and writes its heartbeat again.
+    stack.redis.start()
+    wait_for_status(stack, 200, seconds=30)
