@@ -2,6 +2,7 @@
 PostgreSQL cluster in a temporary folder, a Redis server, and the portal under gunicorn. The
 machine's shared services are never touched."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -81,10 +82,8 @@ class PrivatePostgres:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
 
     def remove(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
             self.stop()
-        except subprocess.CalledProcessError:
-            pass  # already stopped
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
