@@ -14,7 +14,6 @@ The names are listed in docs/operations.md.
 """
 
 import logging
-import os
 import time
 from collections.abc import Callable, Iterator
 
@@ -190,7 +189,7 @@ PORTAL_REGISTRY.register(PortalCollector())
 def metrics_exposition() -> tuple[bytes, str]:
     """The text Prometheus reads: this process's measurements (or all gunicorn workers' with
     PROMETHEUS_MULTIPROC_DIR), then the figures read now."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if settings.PROMETHEUS_MULTIPROC_DIR:
         measured = CollectorRegistry()
         MultiProcessCollector(measured)
     else:

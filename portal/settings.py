@@ -571,6 +571,9 @@ HEALTH_OUTBOX_LAG_SECONDS = env.float("HEALTH_OUTBOX_LAG_SECONDS", default=300.0
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 if PRODUCTION and METRICS_TOKEN and len(METRICS_TOKEN) < 32:
     raise ImproperlyConfigured("METRICS_TOKEN is too short: use at least 32 random characters.")
+# Several gunicorn workers keep their request measurements in files there, for /metrics to
+# add up (prometheus-client reads the same variable; portal.gunicorn_config cleans up).
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
 METRICS_ALLOWED_ADDRESSES = env.list("METRICS_ALLOWED_ADDRESSES", default=[] if PRODUCTION else ["127.0.0.1", "::1"])
 
 PORTAL_NAME = _("One-stop government services")

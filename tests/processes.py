@@ -119,16 +119,20 @@ class PrivateRedis:
 
 
 class WebServer:
-    """The portal under gunicorn, one sync worker, as production serves it."""
+    """The portal under gunicorn, as production serves it: sync workers, the portal's gunicorn
+    settings, and the workers' metrics added up in a folder of their own."""
 
-    def __init__(self, *, env: dict[str, str]) -> None:
+    def __init__(self, *, env: dict[str, str], workers: int = 1) -> None:
         self.port = free_port()
-        self.env = env
+        self.metrics_dir = Path(tempfile.mkdtemp(prefix="portal-metrics-"))
+        self.env = {"PROMETHEUS_MULTIPROC_DIR": str(self.metrics_dir), **env}
+        self.workers = workers
         self.process: subprocess.Popen | None = None
         self.log = Path(tempfile.mkstemp(prefix="portal-web-", suffix=".log")[1])
 
     def start(self, *, wait: bool = True) -> "WebServer":
-        command = [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--workers", "1"]
+        command = [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--workers", str(self.workers)]
+        command += ["--config", "python:portal.gunicorn_config"]
         command += ["--bind", f"127.0.0.1:{self.port}", "--error-logfile", str(self.log)]
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and gunicorn
             command, cwd=BASE_DIR, env={**os.environ, **self.env}, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
@@ -145,6 +149,7 @@ class WebServer:
             self.process.terminate()
             self.process.wait(timeout=20)
         self.log.unlink(missing_ok=True)
+        shutil.rmtree(self.metrics_dir, ignore_errors=True)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"

@@ -11,6 +11,7 @@ import urllib.request
 from dataclasses import dataclass
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.processes import BASE_DIR, PrivatePostgres, PrivateRedis, WebServer
 from tests.worker import Worker
@@ -26,6 +27,7 @@ SETTINGS = {
     "HEALTH_WORKER_HEARTBEAT_SECONDS": "0.5",
     "HEALTH_WORKER_WINDOW_SECONDS": "2",
     "HEALTH_CHECK_TIMEOUT": "1",
+    "METRICS_TOKEN": "metrics-token-for-the-tests-0123456789",
 }
 # The tables readiness reads (the departments, hence the queues, and the outbox), and one
 # department: the whole schema would take longer to make than the test takes to run.
@@ -70,7 +72,7 @@ def stack():
         schema = subprocess.Popen(  # noqa: S603 - our own interpreter
             [sys.executable, "-c", SCHEMA], cwd=BASE_DIR, env={**_clean_environment(), **env}
         )
-        web = WebServer(env=env).start(wait=False)
+        web = WebServer(env=env, workers=2).start(wait=False)
         stack = Stack(postgres=postgres, redis=redis, web=web, worker=None)  # type: ignore[arg-type]
         stack.start_worker()
         assert schema.wait(timeout=120) == 0
@@ -160,3 +162,25 @@ def test_unready_when_the_broker_stops_and_ready_when_it_returns(stack):
     # Empty, as a Redis that lost its memory: the worker reconnects and writes its heartbeat again.
     stack.redis.start()
     wait_for_status(stack, 200, seconds=30)
+
+
+def test_metrics_add_up_the_requests_of_every_gunicorn_worker(stack):
+    wait_for_status(stack, 200, seconds=30)
+    for _n in range(6):
+        # Static files, answered by WhiteNoise: no table needed. Each may go to either worker.
+        urllib.request.urlopen(stack.web.url("/static/favicon.svg"), timeout=10).close()  # noqa: S310
+
+    request = urllib.request.Request(  # noqa: S310 - our own server
+        stack.web.url("/metrics"), headers={"Authorization": f"Bearer {SETTINGS['METRICS_TOKEN']}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        text = response.read().decode()
+
+    counts = [
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "portal_http_request_duration_seconds_count" and sample.labels["view"] == "static"
+    ]
+    assert sum(counts) == 6
+    assert "portal_queue_worker_up" in text
