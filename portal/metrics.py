@@ -32,7 +32,7 @@ from services.casework.selectors import steps_open_by_deadline_state
 from services.core.broker import queue_depths
 from services.core.heartbeats import worker_heartbeats
 from services.core.outbox import outbox_backlog
-from services.core.queues import DEPARTMENT_QUEUE_PREFIX
+from services.core.queues import DEFAULT_QUEUE, DEPARTMENT_QUEUE_PREFIX
 from services.monitoring.selectors import alerts_open_by_rule, rule_labels
 from services.notifications.models import Channel
 from services.notifications.selectors import deliveries_failing_by_channel
@@ -86,20 +86,27 @@ class PortalCollector:
         )
         try:
             queues = queue_names_all()
-            yield from self._database(queues)
+        except Exception:
+            queues = [DEFAULT_QUEUE]  # the database is down: the default queue is still worth a look
+        try:
+            # Each figure is read whole before it is given, so a failure leaves out whole figures.
+            figures = list(self._database(queues))
             up.add_metric(["database"], 1)
         except Exception as exc:
             logger.warning("metrics: the database did not answer: %r", exc)
+            figures = []
             up.add_metric(["database"], 0)
-            queues = []
-        if queues and not celery_app.conf.task_always_eager:
+        yield from figures
+        if not celery_app.conf.task_always_eager:
             for source, read in (("broker", self._broker), ("heartbeats", self._heartbeats)):
                 try:
-                    yield from read(queues)
+                    figures = list(read(queues))
                     up.add_metric([source], 1)
                 except Exception as exc:
                     logger.warning("metrics: %s did not answer: %r", source, exc)
+                    figures = []
                     up.add_metric([source], 0)
+                yield from figures
         yield up
 
     def _database(self, queues: list[str]) -> Iterator[Metric]:

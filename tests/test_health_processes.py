@@ -183,4 +183,8 @@ def test_metrics_add_up_the_requests_of_every_gunicorn_worker(stack):
         if sample.name == "portal_http_request_duration_seconds_count" and sample.labels["view"] == "static"
     ]
     assert sum(counts) == 6
-    assert "portal_queue_worker_up" in text
+    assert 'portal_queue_worker_up{queue="dept.health"} 1.0' in text
+    # This database holds only the tables readiness reads: the figures of the cases are left
+    # out and said to be, and the rest still answer.
+    assert 'portal_metrics_source_up{source="database"} 0.0' in text
+    assert 'portal_metrics_source_up{source="broker"} 1.0' in text
