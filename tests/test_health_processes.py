@@ -19,6 +19,8 @@ from tests.worker import Worker
 pytestmark = pytest.mark.integration
 
 QUEUES = ["default", "dept.health"]
+# Two workers: one consumes every queue, the other the department's queue only.
+WORKERS = {"all": QUEUES, "health": ["dept.health"]}
 # Short windows, so that a stopped worker shows within seconds.
 SETTINGS = {
     "PORTAL_ENV": "test",
@@ -47,13 +49,20 @@ class Stack:
     postgres: PrivatePostgres
     redis: PrivateRedis
     web: WebServer
-    worker: Worker
+    workers: dict[str, Worker]
 
-    def start_worker(self) -> Worker:
-        self.worker = Worker(
-            broker_url=self.redis.url, queues=QUEUES, concurrency=1, database_url=self.postgres.url(), env=SETTINGS
-        ).start()
-        return self.worker
+    def start_worker(self, name: str, *, wait: bool = True) -> Worker:
+        self.workers[name] = Worker(
+            broker_url=self.redis.url,
+            queues=WORKERS[name],
+            concurrency=1,
+            database_url=self.postgres.url(),
+            env=SETTINGS,
+        ).start(wait=wait)
+        return self.workers[name]
+
+    def log(self) -> str:
+        return "\n".join(f"worker {name}:\n{worker.log()}" for name, worker in self.workers.items())
 
 
 @pytest.fixture(scope="module")
@@ -73,14 +82,21 @@ def stack():
             [sys.executable, "-c", SCHEMA], cwd=BASE_DIR, env={**_clean_environment(), **env}
         )
         web = WebServer(env=env, workers=2).start(wait=False)
-        stack = Stack(postgres=postgres, redis=redis, web=web, worker=None)  # type: ignore[arg-type]
-        stack.start_worker()
+        stack = Stack(postgres=postgres, redis=redis, web=web, workers={})
+        for name in WORKERS:
+            stack.start_worker(name, wait=False)
+        for worker in stack.workers.values():
+            worker.wait_ready()
         assert schema.wait(timeout=120) == 0
         web.wait()
         yield stack
     finally:
-        if stack is not None and stack.worker is not None:
-            stack.worker.stop()
+        workers = list(stack.workers.values()) if stack else []
+        for worker in workers:  # all at once: each takes a moment to shut down
+            if worker.process and worker.process.poll() is None:
+                worker.process.terminate()
+        for worker in workers:
+            worker.stop()
         if web is not None:
             web.stop()
         redis.stop()
@@ -110,7 +126,7 @@ def wait_for_status(stack: Stack, status: int, *, seconds: float) -> tuple[float
         if code == status:
             return elapsed, body
         if elapsed > seconds:
-            raise AssertionError(f"/readyz still {code} after {seconds} s: {body}\nworker:\n{stack.worker.log()}")
+            raise AssertionError(f"/readyz still {code} after {seconds} s: {body}\n{stack.log()}")
         time.sleep(0.2)
 
 
@@ -126,17 +142,28 @@ def test_ready_when_everything_runs(stack):
     }
 
 
-def test_unready_when_every_worker_of_the_queues_stops_and_ready_when_one_returns(stack):
+def test_unready_when_every_worker_of_a_queue_stops_and_ready_when_one_returns(stack):
     wait_for_status(stack, 200, seconds=30)
 
-    stack.worker.stop()
+    # The department's queue keeps a worker: only the default queue has none.
+    stack.workers["all"].stop()
     elapsed, body = wait_for_status(stack, 503, seconds=8)
-    assert body["checks"]["workers"] == {"state": "failing", "queues_without_worker": QUEUES}
+    assert body["checks"]["workers"] == {"state": "failing", "queues_without_worker": ["default"]}
     assert body["checks"]["database"]["state"] == body["checks"]["broker"]["state"] == "ok"
     assert elapsed < 8
 
-    stack.start_worker()
+    stack.start_worker("all")
     wait_for_status(stack, 200, seconds=15)
+
+
+def test_ready_while_a_queue_keeps_one_of_its_workers(stack):
+    wait_for_status(stack, 200, seconds=30)
+
+    stack.workers["health"].stop()
+    time.sleep(float(SETTINGS["HEALTH_WORKER_WINDOW_SECONDS"]) + 1)
+    status, body = readyz(stack)
+    assert status == 200, body
+    # Left stopped: the other worker serves both queues for the tests that follow.
 
 
 def test_unready_when_postgresql_stops_and_ready_when_it_returns(stack):

@@ -57,7 +57,7 @@ class Worker:
         self.process: subprocess.Popen | None = None
         self._ready = threading.Event()
 
-    def start(self, timeout: float = 60) -> "Worker":
+    def start(self, timeout: float = 60, *, wait: bool = True) -> "Worker":
         env = {
             **os.environ,
             "DATABASE_URL": self.database_url or test_database_url(),
@@ -79,6 +79,11 @@ class Worker:
             cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         threading.Thread(target=self._read, daemon=True).start()
+        if wait:
+            self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float = 60) -> "Worker":
         if not self._ready.wait(timeout):
             self.stop()
             raise RuntimeError("the Celery worker did not start:\n" + "\n".join(self.lines[-40:]))
