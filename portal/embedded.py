@@ -150,8 +150,6 @@ def main() -> None:
                 "-A",
                 "portal",
                 "beat",
-                "--schedule",
-                str(VAR_DIR / "celerybeat-schedule"),
                 "--loglevel",
                 "INFO",
             ],

@@ -21,6 +21,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from services.core.queues import broker_options
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -404,24 +406,38 @@ KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 - a model name, not a secre
 MIGRATION_MODULES = {"knox": None}
 REST_KNOX = {"AUTO_REFRESH": False, "AUTH_HEADER_PREFIX": "Token"}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+# The broker, chosen by its URL: RabbitMQ (amqp://), the production choice, built for durable
+# queues; or Redis (the embedded run, and where RabbitMQ is not available). Default: REDIS_URL.
+BROKER_URL = env.str("BROKER_URL", default="") or REDIS_URL
+CELERY_BROKER_URL = BROKER_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# A task is acknowledged after its work, and one message at a time per worker process.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # Longer than any task may run, so a slow task is not redelivered while still running.
-    "visibility_timeout": 3600,
-}
+# Queue types, publisher confirms and redelivery, by broker (services.core.queues.broker_options).
+_broker = broker_options(BROKER_URL)
+CELERY_TASK_DEFAULT_QUEUE_TYPE = _broker["task_default_queue_type"]
+CELERY_TASK_CREATE_MISSING_QUEUE_TYPE = _broker["task_create_missing_queue_type"]
+CELERY_WORKER_DETECT_QUORUM_QUEUES = _broker["worker_detect_quorum_queues"]
+CELERY_BROKER_TRANSPORT_OPTIONS = _broker["broker_transport_options"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The worker logs through LOGGING below (JSON lines with the request id), not Celery's own set-up.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = TIME_ZONE
+# Beat may be started on every node (for availability): RedBeat keeps the schedule in Redis
+# under a lock that one beat holds and renews; the others wait and take over within
+# BEAT_LOCK_SECONDS of the holder's death. Each periodic task is sent once, whoever runs.
+CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+CELERY_REDBEAT_REDIS_URL = REDIS_URL
+CELERY_REDBEAT_KEY_PREFIX = env.str("BEAT_KEY_PREFIX", default="portal:beat:")
+CELERY_REDBEAT_LOCK_TIMEOUT = env.int("BEAT_LOCK_SECONDS", default=30)
+CELERY_BEAT_MAX_LOOP_INTERVAL = min(5, CELERY_REDBEAT_LOCK_TIMEOUT // 3 or 1)
 CELERY_BEAT_SCHEDULE = {
     # The audit trail: sealed into its chain every few seconds, checkpointed, pruned daily.
     "audit-seal": {"task": "audit.seal", "schedule": env.float("AUDIT_SEAL_SECONDS", default=10.0)},
@@ -432,6 +448,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "monitoring.evaluate",
         "schedule": env.float("MONITORING_EVALUATE_SECONDS", default=60.0),
     },
+    # Expired API tokens and sessions are refused; this deletes them.
+    "accounts-prune": {"task": "accounts.prune", "schedule": 86400.0},
     "outbox-sweep": {"task": "core.outbox_sweep", "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0)},
     # Deadlines live in the database; this sweep finds the overdue steps.
     "drafts-sweep": {

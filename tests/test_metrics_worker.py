@@ -20,16 +20,17 @@ REQUEST_ID = "lb-4b1d2c3e-7777"
 
 
 @pytest.fixture
-def shared_cache(settings, real_broker):
-    """This process reads the workers' heartbeats where they write them: the broker's Redis."""
-    settings.CACHES = {"default": {"BACKEND": "services.core.redis_cache.PortalRedisCache", "LOCATION": real_broker}}
+def shared_cache(settings, real_broker, redis_url):
+    """This process reads the workers' heartbeats where they write them: the cache's Redis
+    (on either broker)."""
+    settings.CACHES = {"default": {"BACKEND": "services.core.redis_cache.PortalRedisCache", "LOCATION": redis_url}}
     settings.HEALTH_WORKER_WINDOW_SECONDS = 3
     settings.METRICS_TOKEN = TOKEN
     settings.METRICS_ALLOWED_ADDRESSES = []
     from django.core.cache import cache
 
     cache.delete_many([f"health:worker:{queue}" for queue in ("default", "dept.psb", "dept.amr")])
-    return real_broker
+    return real_broker, redis_url
 
 
 def scrape(client) -> dict[tuple[str, tuple], float]:
@@ -47,6 +48,7 @@ def queued(figures, queue: str) -> float:
 
 
 def test_metrics_and_the_request_id_follow_a_case_through_the_worker(client, api_client, shared_cache):
+    broker_url, redis_url = shared_cache
     service = make_service(code="metrics-service", stages=[["psb"], ["amr"]])
     api_client.force_authenticate(user=CitizenFactory())
 
@@ -69,9 +71,14 @@ def test_metrics_and_the_request_id_follow_a_case_through_the_worker(client, api
     assert figures[("portal_metrics_source_up", (("source", "broker"),))] == 1
 
     worker = Worker(
-        broker_url=shared_cache,
+        broker_url=broker_url,
         queues=queue_names_all(),
-        env={"LOG_FORMAT": "json", "HEALTH_WORKER_HEARTBEAT_SECONDS": "0.5", "HEALTH_WORKER_WINDOW_SECONDS": "3"},
+        env={
+            "REDIS_URL": redis_url,
+            "LOG_FORMAT": "json",
+            "HEALTH_WORKER_HEARTBEAT_SECONDS": "0.5",
+            "HEALTH_WORKER_WINDOW_SECONDS": "3",
+        },
     ).start()
     try:
         application = Application.objects.get(reference=response.json()["reference"])

@@ -8,9 +8,11 @@ import time
 import uuid
 from pathlib import Path
 
+from celery.signals import before_task_publish
 from django.db import connection
 
 from portal.celery import app as celery_app
+from services.core.queues import broker_is_rabbitmq, broker_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -34,6 +36,43 @@ def use_broker(url: str) -> None:
     pools.reset()  # kombu keeps producer pools per connection, process-wide
     celery_app.amqp._producer_pool = None
     celery_app.conf.broker_url = url
+    celery_app.conf.update(broker_options(url))
+    celery_app.amqp.queues = celery_app.amqp.Queues(celery_app.conf.task_queues)  # with the new queue type
+
+
+# Every queue a test of this session used, so that the next test on RabbitMQ starts with
+# them gone (on Redis, the keys are found by name).
+QUEUES_USED: set[str] = {"default"}
+
+
+@before_task_publish.connect(weak=False)
+def _note_queue(sender=None, routing_key=None, **kwargs) -> None:
+    if routing_key:
+        QUEUES_USED.add(routing_key)
+
+
+def queue_length(broker_url: str, name: str) -> int:
+    """Messages waiting in a queue, on either broker (0 if the queue does not exist)."""
+    with celery_app.connection_for_write(broker_url) as connection:
+        try:
+            return connection.default_channel.queue_declare(name, passive=True).message_count
+        except Exception:
+            return 0
+
+
+def queues_delete(broker_url: str) -> None:
+    """Delete every queue the session's tests used (on RabbitMQ) or every queue key (Redis)."""
+    if not broker_is_rabbitmq(broker_url):
+        import redis
+
+        client = redis.Redis.from_url(broker_url)
+        for key in client.scan_iter("dept.*"):
+            client.delete(key)
+        client.delete("default", "unacked", "unacked_index")
+        return
+    with celery_app.connection_for_write(broker_url) as connection:
+        for name in sorted(QUEUES_USED):
+            connection.default_channel.queue_delete(name)
 
 
 class Worker:
@@ -50,6 +89,7 @@ class Worker:
     ):
         self.broker_url = broker_url
         self.queues = queues
+        QUEUES_USED.update(queues)
         self.concurrency = concurrency
         self.database_url = database_url
         self.env = env or {}
@@ -61,7 +101,8 @@ class Worker:
         env = {
             **os.environ,
             "DATABASE_URL": self.database_url or test_database_url(),
-            "REDIS_URL": self.broker_url,
+            "BROKER_URL": self.broker_url,
+            **({} if broker_is_rabbitmq(self.broker_url) else {"REDIS_URL": self.broker_url}),
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "DJANGO_SETTINGS_MODULE": "portal.settings",
             "PYTHONUNBUFFERED": "1",

@@ -18,3 +18,31 @@ def route_task(name, args, kwargs, options, task=None, **kw) -> dict[str, str]:
     """Celery router: the queue the publisher named (the outbox always names one), else the
     default queue (beat's periodic tasks)."""
     return {"queue": options.get("queue") or DEFAULT_QUEUE}
+
+
+def broker_is_rabbitmq(url: str) -> bool:
+    return url.startswith(("amqp://", "amqps://", "pyamqp://"))
+
+
+def broker_options(url: str) -> dict[str, object]:
+    """The Celery settings (lower-case names) that depend on the broker at `url`.
+
+    RabbitMQ: quorum queues (replicated, durable, messages on disk, a delivery limit instead
+    of endless redelivery), for the default queue and the departments' (created when first
+    used); the publisher waits for the broker's confirm, so a message the outbox marks as sent
+    is on disk; a message comes back when the connection of the worker holding it closes.
+    Redis: a message taken and not acknowledged comes back after the visibility timeout,
+    longer than any task may run, so a slow task is not handed out twice."""
+    if broker_is_rabbitmq(url):
+        return {
+            "task_default_queue_type": "quorum",
+            "task_create_missing_queue_type": "quorum",
+            "worker_detect_quorum_queues": True,
+            "broker_transport_options": {"confirm_publish": True},
+        }
+    return {
+        "task_default_queue_type": "classic",
+        "task_create_missing_queue_type": "classic",
+        "worker_detect_quorum_queues": True,
+        "broker_transport_options": {"visibility_timeout": 3600},
+    }

@@ -65,6 +65,36 @@ def test_an_expired_token_gets_401_and_use_does_not_prolong_it(settings):
     assert not ApiToken.objects.filter(user=citizen).exists()
 
 
+def test_a_token_is_checked_with_one_query_whatever_else_the_account_holds(django_assert_num_queries):
+    citizen = CitizenFactory()
+    for device in ("old phone", "tablet", "laptop"):
+        token_issue(user=citizen, device=device)
+    _, secret = token_issue(user=citizen, device="phone")
+    client = _api(secret)
+    assert client.get(MINE).status_code == 200  # notes "last used" once
+
+    # the token (with its account), then the count of the citizen's cases: none to list
+    with django_assert_num_queries(2):
+        assert client.get(MINE).status_code == 200
+
+
+def test_the_daily_prune_deletes_expired_tokens_and_sessions_only(settings):
+    from django.contrib.sessions.models import Session
+
+    from services.accounts.tasks import prune
+
+    settings.API_TOKEN_DAYS_CITIZEN = 1
+    citizen = CitizenFactory()
+    token_issue(user=citizen, device="old")
+    signed_in = Client()
+    signed_in.force_login(citizen)
+    with time_machine.travel(timezone.now() + timedelta(days=2)):
+        token_issue(user=StaffFactory(), device="new")
+        Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+        assert prune() == {"tokens": 1, "sessions": 1}
+        assert ApiToken.objects.count() == 1
+
+
 def test_signing_out_through_the_api_revokes_that_token_only():
     citizen = CitizenFactory()
     _, phone = token_issue(user=citizen, device="phone")

@@ -1,8 +1,13 @@
-"""While cases are being submitted, a worker is killed mid-task and Redis is restarted.
+"""While cases are being submitted, a worker is killed mid-task and the broker (Redis, and
+RabbitMQ) is restarted.
 Afterwards every case is routed exactly once: no step lost, none doubled."""
 
+import os
+import shutil
 import signal
+import tempfile
 import threading
+from pathlib import Path
 
 import psutil
 import pytest
@@ -15,29 +20,47 @@ from services.casework.constants import EventKind
 from services.casework.models import Application, CaseEvent, Step
 from services.core import outbox
 from services.core.models import OutboxMessage
+from tests.brokers import RabbitNode
 from tests.factories import VALID_ANSWERS, CitizenFactory, make_service
 from tests.worker import Worker, use_broker, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def restartable_redis(tmp_path):
-    """A Redis of this test's own, with an append-only file, so it can be stopped and started."""
-    port = _free_port()
-    state = {"process": start_redis(tmp_path, data_dir=tmp_path, persist=True, port=port)[0]}
-    url = f"redis://127.0.0.1:{port}/0"
+@pytest.fixture(params=["redis", "rabbitmq"])
+def restartable_broker(request, tmp_path):
+    """A broker of this test's own, that keeps its messages on disk, so it can be stopped and
+    started: a Redis with an append-only file, or a RabbitMQ node (quorum queues)."""
+    if request.param == "redis":
+        port = _free_port()
+        state = {"process": start_redis(tmp_path, data_dir=tmp_path, persist=True, port=port)[0]}
+        url = f"redis://127.0.0.1:{port}/0"
 
-    def restart():
-        state["process"].send_signal(signal.SIGTERM)
-        state["process"].wait(timeout=20)
-        state["process"] = start_redis(tmp_path, data_dir=tmp_path, persist=True, port=port)[0]
+        def restart():
+            state["process"].send_signal(signal.SIGTERM)
+            state["process"].wait(timeout=20)
+            state["process"] = start_redis(tmp_path, data_dir=tmp_path, persist=True, port=port)[0]
+
+        def stop():
+            state["process"].terminate()
+            state["process"].wait(timeout=20)
+
+    else:
+        if not os.environ.get("RABBITMQ_URL"):
+            pytest.skip("RabbitMQ: set RABBITMQ_URL (.ci/run does) to run the tests on RabbitMQ")
+        # Not under tmp_path: the node runs as the rabbitmq user, who cannot enter pytest's folders.
+        folder = Path(tempfile.mkdtemp(prefix="rabbitmq-"))
+        node = RabbitNode(folder).start()
+        url, restart = node.url, node.restart
+
+        def stop():
+            node.stop()
+            shutil.rmtree(folder, ignore_errors=True)
 
     use_broker(url)
     yield url, restart
     use_broker("memory://")
-    state["process"].terminate()
-    state["process"].wait(timeout=20)
+    stop()
 
 
 def _submit(service, citizen):
@@ -62,8 +85,8 @@ def _hold_case_lock(application_id: int, locked: threading.Event, release: threa
         connections.close_all()
 
 
-def test_killed_worker_and_restarted_redis_lose_and_double_nothing(restartable_redis, settings, monkeypatch):
-    url, restart_redis = restartable_redis
+def test_killed_worker_and_restarted_broker_lose_and_double_nothing(restartable_broker, settings, monkeypatch):
+    url, restart_broker = restartable_broker
     settings.OUTBOX_STALE_SECONDS = 3
     service = make_service(stages=[["psb"], ["mca"]])
     citizen = CitizenFactory()
@@ -93,10 +116,10 @@ def test_killed_worker_and_restarted_redis_lose_and_double_nothing(restartable_r
         release.set()
         holder.join(timeout=30)
 
-        # 2. More cases, with Redis restarted in the middle.
+        # 2. More cases, with the broker restarted in the middle.
         for _ in range(4):
             submitted.append(_submit(service, citizen))
-        restart_redis()
+        restart_broker()
         for _ in range(4):
             submitted.append(_submit(service, citizen))
 

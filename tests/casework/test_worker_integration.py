@@ -1,4 +1,5 @@
-"""A real Celery worker process, over a real Redis, routes cases on the test database."""
+"""A real Celery worker process, over a real broker (Redis, and RabbitMQ), routes cases on the test
+database."""
 
 import pytest
 from django.test import RequestFactory
@@ -10,7 +11,7 @@ from services.casework.models import Application, CaseEvent, Step
 from services.core.models import OutboxMessage
 from tests.casework.helpers import reviewer_of
 from tests.factories import VALID_ANSWERS, CitizenFactory, make_service
-from tests.worker import Worker, wait_for
+from tests.worker import Worker, queue_length, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -98,8 +99,6 @@ def test_worker_ends_a_case_rejected_in_a_parallel_stage(start_worker):
 def test_automatic_check_runs_only_on_its_department_queue(real_broker):
     """A worker pool without the department's queue leaves the check waiting; the
     department's own worker runs it."""
-    import redis
-
     from services.catalog.models import StageStep
 
     service = make_service(stages=[["psb"], ["mca"]])
@@ -115,8 +114,9 @@ def test_automatic_check_runs_only_on_its_department_queue(real_broker):
             what="the automatic step",
             worker=central,
         )
-        queued = redis.Redis.from_url(real_broker)
-        wait_for(lambda: queued.llen("dept.psb") == 1, what="the check waiting on dept.psb", worker=central)
+        wait_for(
+            lambda: queue_length(real_broker, "dept.psb") == 1, what="the check waiting on dept.psb", worker=central
+        )
         check_step.refresh_from_db()
         assert check_step.status == "open" and check_step.automatic_check == "applicant_adult"
 

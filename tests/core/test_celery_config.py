@@ -19,6 +19,7 @@ from celery.worker.request import Request
 from kombu import Producer, Queue
 
 from portal.celery import app
+from services.core.queues import broker_is_rabbitmq
 from tests.worker import Worker, wait_for
 
 CONTEXTS = {
@@ -118,6 +119,8 @@ def test_a_message_being_worked_on_is_not_handed_out_again_within_an_hour(real_b
     """Redis hands out again a message that was taken and not acknowledged, once the
     visibility timeout has passed: that must be longer than any task may run, or a slow task
     would run twice; and it must come, or a worker that died holding a message would lose it."""
+    if broker_is_rabbitmq(real_broker):
+        pytest.skip("RabbitMQ gives a message back when its consumer's connection closes, not after a timeout")
     queue = Queue("visibility-check", routing_key="visibility-check")
     with app.connection_for_write(real_broker) as connection:
         channel = connection.default_channel
@@ -144,3 +147,27 @@ def test_each_process_of_a_running_worker_reserves_one_message_at_a_time(real_br
         worker.stop()
     ((name, figures),) = stats.items()
     assert figures["prefetch_count"] == 3, (name, figures)
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_on_rabbitmq_every_queue_is_a_quorum_queue_and_publishing_waits_for_the_confirm(real_broker):
+    if not broker_is_rabbitmq(real_broker):
+        pytest.skip("RabbitMQ only")
+    from kombu import Connection
+
+    # The portal publishes as the settings say: each message waits for the broker's confirm.
+    with app.connection_for_write(real_broker) as connection:
+        channel = connection.default_channel
+        queue = app.amqp.queues["default"]
+        Producer(channel).publish({"n": 1}, routing_key="default", serializer="json", declare=[queue])
+        assert channel._confirm_selected  # a confirmed publish was made on this channel
+
+    worker = Worker(broker_url=real_broker, queues=["default", "dept.psb"], concurrency=1).start()
+    worker.stop()
+    # Both queues exist as quorum queues: declaring either as a classic queue is refused.
+    for name in ("default", "dept.psb"):
+        with Connection(real_broker) as connection, pytest.raises(Exception, match=r"inequivalent arg 'x-queue-type'"):
+            connection.channel().queue_declare(
+                name, durable=True, auto_delete=False, arguments={"x-queue-type": "classic"}
+            )
