@@ -1,6 +1,6 @@
 """Which queues have a live worker: every worker writes, every few seconds, one key per queue
-it consumes into the shared cache (Redis), living a short window; readiness reads them all in
-one round trip. A queue whose key is gone has had no worker for that window: its work waits.
+it consumes into the shared cache (Redis, whichever the broker), living a short window;
+readiness reads them all in one round trip. A queue whose key is gone has had no worker for that window: its work waits.
 
 Celery's own ways were weighed: a remote-control ping answers only after its timeout, on
 every probe; its heartbeat events need gossip and an event consumer. A key with a time to
