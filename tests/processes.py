@@ -82,7 +82,7 @@ class PrivatePostgres:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
 
     def remove(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
+        with contextlib.suppress(subprocess.CalledProcessError, FileNotFoundError):  # stopped, or never made
             self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.processes import BASE_DIR, PrivatePostgres, PrivateRedis, WebServer
+from tests.processes import BASE_DIR, POSTGRES_BIN, PrivatePostgres, PrivateRedis, WebServer
 from tests.worker import Worker
 
 pytestmark = pytest.mark.integration
@@ -69,7 +69,8 @@ class Stack:
 def stack():
     postgres = PrivatePostgres()
     if not postgres.available:
-        pytest.skip(f"PostgreSQL's server programs are not in {postgres.data.parent}")
+        postgres.remove()
+        pytest.skip(f"PostgreSQL's server programs are not in {POSTGRES_BIN} (set POSTGRES_BIN)")
     redis = PrivateRedis()
     web = None
     stack = None
