@@ -36,6 +36,9 @@ class OutboxMessage(models.Model):
     publish_attempts = models.PositiveIntegerField(default=0)
     done_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # The request that caused the work (core.tracing): its task logs under the same id,
+    # however late the sweep publishes it.
+    request_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         indexes = [

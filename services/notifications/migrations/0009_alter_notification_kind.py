@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0007_security_alert_kind'),
+        ('notifications', '0008_delivery_failing_index'),
     ]
 
     operations = [
