@@ -50,6 +50,7 @@ def queued(figures, queue: str) -> float:
 def test_metrics_and_the_request_id_follow_a_case_through_the_worker(client, api_client, shared_cache):
     broker_url, redis_url = shared_cache
     service = make_service(code="metrics-service", stages=[["psb"], ["amr"]])
+    service.materials.update(deferrable_days=5)  # an answers-only submission: the materials follow later
     api_client.force_authenticate(user=CitizenFactory())
 
     response = api_client.post(

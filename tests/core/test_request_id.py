@@ -57,6 +57,7 @@ def test_a_case_submitted_in_a_request_routes_under_its_request_id(
         return original(**kwargs)
 
     monkeypatch.setattr("services.casework.tasks.case_route", case_route)
+    service.materials.update(deferrable_days=5)  # an answers-only submission: the materials follow later
     api_client.force_authenticate(user=CitizenFactory())
 
     # The relay publishes after the commit, when the request is over: the id comes from the
