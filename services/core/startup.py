@@ -2,12 +2,12 @@
 file storage is there, and that a configured read replica answers. A mistake in any of them
 (a wrong host, a bucket that does not exist, a storage class misspelt) stops the start with a
 message naming the setting, rather than showing up as errors, or a quiet fallback, at the
-first request. Also `manage.py check --deploy` (tag "startup")."""
+first request. (Not a system check: `manage.py check --deploy` runs where the services may
+not be reachable, in a build.)"""
 
 import logging
 
 from django.conf import settings
-from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 logger = logging.getLogger("services.startup")
@@ -84,8 +84,3 @@ def startup_check(*, role: str) -> None:
     if problems:
         raise ImproperlyConfigured(f"The {role} cannot start:\n- " + "\n- ".join(problems))
     logger.info("%s: broker, file storage and read replica answer", role)
-
-
-@checks.register("startup", deploy=True)
-def startup_checks(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    return [checks.Error(problem, id="portal.E100") for problem in startup_problems()]
