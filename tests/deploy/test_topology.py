@@ -22,6 +22,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.db import connection
 
@@ -131,11 +132,13 @@ def _topology_start(topology: Topology, database_url: str) -> None:
     simulation = {"MEDIA_ROOT": str(folder / "media"), "PORTAL_VAR_DIR": str(folder / "var")}
     static_parent = folder / "lib"
 
-    def web_command(port: int) -> tuple[list[str], dict]:
+    def web_command(port: int, name: str) -> tuple[list[str], dict]:
         command, env = unit_command(
             "portal-web.service",
             overrides={
                 **common,
+                # Its connections named after the node, so that the test sees which one waits.
+                "DATABASE_URL": f"{database_url}?application_name={name}",
                 "WEB_BIND": f"127.0.0.1:{port}",
                 "WEB_WORKERS": "2",
                 "ALLOWED_HOSTS": "localhost",
@@ -147,13 +150,13 @@ def _topology_start(topology: Topology, database_url: str) -> None:
         return command, {**env, **simulation}
 
     # The static files, collected as an upgrade does, for nginx to serve.
-    command, env = web_command(0)
+    command, env = web_command(0, "collectstatic")
     collect = [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"]
     subprocess.run(collect, cwd=BASE_DIR, env=env, check=True, timeout=300)  # noqa: S603 - our own manage.py
 
     for index in range(2):
         port = free_port()
-        command, env = web_command(port)
+        command, env = web_command(port, f"web{index}")
         topology.web_ports.append(port)
         topology.web.append(Process(f"web{index}", command, env, folder / f"web{index}.log").start())
 
@@ -447,16 +450,23 @@ def test_a_web_node_killed_during_a_stream_of_submissions_loses_none(topology):
         for token, source, key in share:
             send(token, source, key)
 
-    threads = [threading.Thread(target=client, args=(jobs[i::3],)) for i in range(3)]
+    threads = [threading.Thread(target=client, args=(jobs[i::4],)) for i in range(4)]
     victim = topology.web[0]
+    counter = psycopg.connect(worker.test_database_url())
     try:
         for thread in threads:
             thread.start()
         wait_until(lambda: len(results) >= 8, timeout=60, what="the first submissions", logs=topology.web)
+        # The next submissions wait for the reference numbers' counter, held here: the node
+        # dies with submissions inside it.
+        counter.execute("SELECT * FROM applications_referencecounter FOR UPDATE")
+        wait_until(lambda: _waiting("web0"), timeout=20, what="a submission inside web0", logs=topology.web)
         victim.kill()
+        counter.rollback()
         for thread in threads:
             thread.join(timeout=120)
     finally:
+        counter.close()
         victim.start()
         wait_until(lambda: port_open(topology.web_ports[0]), timeout=60, what="the node back", logs=[victim])
 
@@ -473,5 +483,17 @@ def test_a_web_node_killed_during_a_stream_of_submissions_loses_none(topology):
         logs=[topology.pools["central"]],
     )
     assert Step.objects.filter(application__service=service, department__code="hrss").count() == len(jobs)
+    # The node had answered some, and died with others inside: nginx answered 502 for those
+    # and sent none again itself; their clients did, with the same key.
     access = (topology.folder / "nginx" / "access.log").read_text()
-    assert f"upstream=127.0.0.1:{topology.web_ports[0]}:20" in access  # the killed node had taken some
+    assert f"upstream=127.0.0.1:{topology.web_ports[0]}:20" in access
+    assert any(": 502 " in retry for retry in retries), retries
+
+
+def _waiting(node: str) -> bool:
+    """Whether a request of `node` (its database connections are named after it) waits for a lock."""
+    with psycopg.connect(worker.test_database_url(), autocommit=True) as probe:
+        (count,) = probe.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s AND wait_event_type = 'Lock'", [node]
+        ).fetchone()
+    return count > 0

@@ -177,9 +177,10 @@ def nginx_config(folder: Path, *, web_ports: list[int], http_port: int, https_po
     temp = folder / "temp"
     temp.mkdir()
     # What /etc/nginx/nginx.conf of Debian's package holds, less what needs root's folders; an
-    # access log that names the node each request went to.
+    # access log that names the node each request went to; one worker process, so that its
+    # round robin alternates strictly between the web nodes.
     user = "user root;\n" if os.geteuid() == 0 else ""  # pytest's folders are closed to nobody
-    main = f"""{user}worker_processes 2;
+    main = f"""{user}worker_processes 1;
 pid {folder}/nginx.pid;
 error_log {folder}/error.log warn;
 events {{ worker_connections 512; }}
