@@ -31,6 +31,7 @@ from services.accounts.tokens import token_issue
 from services.casework.constants import ApplicationStatus
 from services.casework.models import Application, Step
 from services.catalog.models import StageStep
+from tests import worker
 from tests.casework.helpers import reviewer_of
 from tests.deploy.topology import (
     BASE_DIR,
@@ -44,7 +45,6 @@ from tests.deploy.topology import (
     wait_until,
 )
 from tests.factories import VALID_ANSWERS, CitizenFactory, make_service
-from tests import worker
 from tests.worker import queue_length
 
 pytestmark = [pytest.mark.integration]
@@ -189,7 +189,9 @@ def _topology_start(topology: Topology, database_url: str) -> None:
     )
     nginx_folder = folder / "nginx"
     command = [NGINX, "-p", str(nginx_folder), "-c", str(conf), "-e", str(nginx_folder / "error.log")]
-    topology.nginx = Process("nginx", [*command, "-g", "daemon off;"], {"PATH": "/usr/sbin:/usr/bin"}, folder / "nginx.log")
+    topology.nginx = Process(
+        "nginx", [*command, "-g", "daemon off;"], {"PATH": "/usr/sbin:/usr/bin"}, folder / "nginx.log"
+    )
     topology.nginx.start()
 
     for name in POOLS:
@@ -202,7 +204,10 @@ def _topology_start(topology: Topology, database_url: str) -> None:
     for beat in topology.beats:
         wait_until(lambda beat=beat: "beat: Starting" in beat.log(), timeout=60, what=beat.name, logs=[beat])
     wait_until(
-        lambda: topology.request("GET", "/services/").status == 200, timeout=60, what="the portal through nginx", logs=every
+        lambda: topology.request("GET", "/services/").status == 200,
+        timeout=60,
+        what="the portal through nginx",
+        logs=every,
     )
 
 
@@ -252,6 +257,12 @@ def _steps(reference: str) -> dict[str, str]:
 def _submit(topology: Topology, token: str, service_code: str, key: str, source: str = "127.0.0.1") -> Response:
     payload = {"service": service_code, "answers": dict(VALID_ANSWERS)}
     return topology.api("POST", "/api/v1/applications/", token, payload, source=source, **{"Idempotency-Key": key})
+
+
+def _approve(topology: Topology, token: str, reference: str, department: str) -> Response:
+    """A reviewer of `department` approves its step, through nginx and the staff API."""
+    step = Step.objects.get(application__reference=reference, department__code=department)
+    return topology.api("POST", f"/api/v1/tasks/{step.pk}/decision/", token, {"decision": "approve"})
 
 
 def _new_lines(process: Process, mark: int) -> str:
@@ -334,11 +345,9 @@ def test_a_journey_across_departments_is_routed_with_each_department_on_its_pool
         what="the automatic checks of psb and fire",
         logs=logs,
     )
-    amr = Step.objects.get(application__reference=reference, department__code="amr")
-    assert topology.api("POST", f"/api/v1/tasks/{amr.pk}/decision/", tokens["amr"], {"decision": "approve"}).status == 200
+    assert _approve(topology, tokens["amr"], reference, "amr").status == 200
     wait_until(lambda: _steps(reference).get("mip") == "open", timeout=60, what="the last stage", logs=logs)
-    mip = Step.objects.get(application__reference=reference, department__code="mip")
-    assert topology.api("POST", f"/api/v1/tasks/{mip.pk}/decision/", tokens["mip"], {"decision": "approve"}).status == 200
+    assert _approve(topology, tokens["mip"], reference, "mip").status == 200
     wait_until(
         lambda: Application.objects.filter(reference=reference, status=ApplicationStatus.APPROVED).exists(),
         timeout=60,

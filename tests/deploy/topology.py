@@ -10,7 +10,9 @@ value replaced must be in the shipped file it replaces, so the files and the tes
 apart."""
 
 import base64
+import contextlib
 import datetime
+import ipaddress
 import os
 import re
 import secrets
@@ -117,8 +119,6 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = datetime.datetime.now(datetime.UTC)
-    import ipaddress
-
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -128,9 +128,7 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
             critical=False,
         )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
@@ -254,10 +252,8 @@ class Process:
         except ProcessLookupError:
             pass
         # Children left in the session (a pool process) go too.
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def wait_until(condition, *, timeout: float, what: str, logs: list[Process] = ()):
