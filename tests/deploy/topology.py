@@ -240,11 +240,12 @@ class Process:
             self.process.wait(timeout=10)
 
     def stop(self, timeout: float = 30) -> None:
-        """SIGTERM, as systemd stops a unit, then SIGKILL after `timeout`."""
+        """As systemd stops the units (KillMode=mixed): SIGTERM to the main process, then
+        SIGKILL to whatever is left of it after `timeout`."""
         if not self.running():
             return
         try:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.send_signal(signal.SIGTERM)
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
