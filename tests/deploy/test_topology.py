@@ -1,7 +1,8 @@
 """The multi-node topology of docs/deploy.md, simulated on one machine with the files of
 deploy/: nginx from Debian in front (the shipped site, TLS and all), two web nodes, two worker
 pools consuming disjoint sets of department queues, two beats; every portal process in
-production mode with the environment of its role. Through it: a journey across departments
+production mode with the environment of its role, the files in a bucket of a local S3
+server. Through it: a file sent to one node is served by both; a journey across departments
 is routed by the pool of each department; a web node killed during a stream of submissions
 loses none (the clients repeat with their idempotency keys); a department's pool stopped
 holds only that department's automatic work, until it returns; periodic tasks are sent once.
@@ -22,9 +23,13 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import boto3
 import psycopg
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.test import Client
+from moto.server import ThreadedMotoServer
 
 from portal.embedded import start_redis
 from services.accounts.tokens import token_issue
@@ -44,7 +49,7 @@ from tests.deploy.topology import (
     unit_command,
     wait_until,
 )
-from tests.factories import VALID_ANSWERS, CitizenFactory, make_service
+from tests.factories import SAMPLE_PDF, VALID_ANSWERS, CitizenFactory, make_service
 from tests.worker import queue_length
 
 pytestmark = [pytest.mark.integration]
@@ -71,6 +76,7 @@ class Topology:
     https_port: int
     http_port: int
     secrets: dict[str, str]
+    bucket: dict[str, str]
     web: list[Process] = field(default_factory=list)
     web_ports: list[int] = field(default_factory=list)
     pools: dict[str, Process] = field(default_factory=dict)
@@ -124,11 +130,12 @@ def _topology_start(topology: Topology, database_url: str) -> None:
         "BROKER_URL": redis_url,
         **{name: secrets[name] for name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY")},
         **{name: secrets[name] for name in ("LICENCE_SIGNING_KEY", "AUDIT_CHECKPOINT_VERIFY_KEYS")},
-        # The files under one folder every node shares, instead of a bucket.
-        **dict.fromkeys(("S3_BUCKET", "S3_ENDPOINT_URL", "S3_REGION", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"), ""),
+        # The files in a bucket of a local S3 server (moto's), which every node shares.
+        **topology.bucket,
         "PORTAL_PUBLIC_URL": public,
     }
-    # Not in the shipped files: where the simulation keeps what a node keeps on its disk.
+    # Not in the shipped files: where the simulation keeps what a node keeps on its disk (the
+    # files must not land there).
     simulation = {"MEDIA_ROOT": str(folder / "media"), "PORTAL_VAR_DIR": str(folder / "var")}
     static_parent = folder / "lib"
 
@@ -220,8 +227,16 @@ def topology(request, tmp_path_factory):
     request.getfixturevalue("django_db_setup")
     folder = tmp_path_factory.mktemp("topology")
     redis_process, redis_url = start_redis(folder, data_dir=folder, persist=False)
+    s3_port = free_port()
+    s3 = ThreadedMotoServer(ip_address="127.0.0.1", port=s3_port, verbose=False)
+    s3.start()
     topology = Topology(
-        folder=folder, redis_url=redis_url, https_port=free_port(), http_port=free_port(), secrets=production_secrets()
+        folder=folder,
+        redis_url=redis_url,
+        https_port=free_port(),
+        http_port=free_port(),
+        secrets=production_secrets(),
+        bucket=_bucket(f"http://127.0.0.1:{s3_port}"),
     )
     try:
         _topology_start(topology, worker.test_database_url())
@@ -231,6 +246,32 @@ def topology(request, tmp_path_factory):
             process.stop(timeout=20)
         redis_process.terminate()
         redis_process.wait(timeout=10)
+        s3.stop()
+
+
+def _bucket(endpoint: str) -> dict[str, str]:
+    """A private bucket on the local S3 server, and the settings that name it."""
+    config = {
+        "S3_BUCKET": f"portal-{uuid.uuid4().hex[:12]}",
+        "S3_ENDPOINT_URL": endpoint,
+        "S3_REGION": "cn-north-1",
+        "S3_ACCESS_KEY_ID": "portal-topology",
+        "S3_SECRET_ACCESS_KEY": "portal-topology-secret",
+    }
+    _s3_client(config).create_bucket(
+        Bucket=config["S3_BUCKET"], CreateBucketConfiguration={"LocationConstraint": config["S3_REGION"]}
+    )
+    return config
+
+
+def _s3_client(config: dict[str, str]):
+    return boto3.client(
+        "s3",
+        endpoint_url=config["S3_ENDPOINT_URL"],
+        region_name=config["S3_REGION"],
+        aws_access_key_id=config["S3_ACCESS_KEY_ID"],
+        aws_secret_access_key=config["S3_SECRET_ACCESS_KEY"],
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -323,6 +364,50 @@ def test_nginx_lets_an_upload_of_the_largest_size_through_and_stops_a_larger_bod
     stopped = topology.api("POST", "/api/v1/applications/", token, too_large)
     assert stopped.status == 413
     assert stopped.headers["server"].startswith("nginx")
+
+
+# --- the files ------------------------------------------------------------------------------
+
+
+def test_a_file_sent_through_one_web_node_is_served_by_either_from_the_bucket(topology):
+    service = _service("topology-files", [["mca"]])
+    citizen = CitizenFactory()
+    token = token_issue(user=citizen)[1]
+    boundary = uuid.uuid4().hex
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="material"\r\n\r\n{service.materials.get().pk}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="id-card.pdf"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + SAMPLE_PDF
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    sent = topology.request(
+        "POST",
+        f"/api/v1/drafts/{service.code}/files/",
+        body=body,
+        headers={"Authorization": f"Token {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert sent.status == 201, sent.body
+    path = f"/files/{sent.json()['id']}/"
+
+    browser = Client()
+    browser.force_login(citizen)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME].value}"
+    downloads = [topology.request("GET", path, headers={"Cookie": cookie}) for _ in range(2)]
+
+    assert [download.status for download in downloads] == [200, 200]
+    assert all(download.body == SAMPLE_PDF for download in downloads)
+    served_by = re.findall(rf"GET {path} 200 upstream=127\.0\.0\.1:(\d+):200", _access_log(topology))
+    assert sorted(map(int, served_by)) == sorted(topology.web_ports)  # one each, nginx's round robin
+    stored = _s3_client(topology.bucket).list_objects_v2(Bucket=topology.bucket["S3_BUCKET"])["Contents"]
+    assert len(stored) == 1
+    assert not any(path.is_file() for path in (topology.folder / "media").rglob("*"))
+
+
+def _access_log(topology: Topology) -> str:
+    return (topology.folder / "nginx" / "access.log").read_text()
 
 
 # --- the worker pools --------------------------------------------------------------------------
@@ -494,7 +579,7 @@ def test_a_web_node_killed_during_a_stream_of_submissions_loses_none(topology):
     assert Step.objects.filter(application__service=service, department__code="hrss").count() == len(jobs)
     # The node had answered some, and died with others inside: nginx answered 502 for those
     # and sent none again itself; their clients did, with the same key.
-    access = (topology.folder / "nginx" / "access.log").read_text()
+    access = _access_log(topology)
     assert f"upstream=127.0.0.1:{topology.web_ports[0]}:20" in access
     assert any(": 502 " in retry for retry in retries), retries
 

@@ -4,8 +4,8 @@ systemd units, each with the environment of its role read from the shipped env f
 
 What differs from a real deployment is only what must: the addresses and ports (all on the
 loopback), the folders, the certificate (made here, for `localhost`), the secrets (made here),
-a Redis of the simulation's own as broker, cache and beat's lock, the citizens' files under a
-shared MEDIA_ROOT instead of a bucket, and the outside services (SMS, email) printing. Every
+a Redis of the simulation's own as broker, cache and beat's lock, a local S3 server (moto's)
+for the bucket, and the outside services (SMS, email) printing. Every
 value replaced must be in the shipped file it replaces, so the files and the test cannot drift
 apart."""
 
