@@ -399,8 +399,15 @@ def test_a_file_sent_through_one_web_node_is_served_by_either_from_the_bucket(to
 
     assert [download.status for download in downloads] == [200, 200]
     assert all(download.body == SAMPLE_PDF for download in downloads)
-    served_by = re.findall(rf"GET {path} 200 upstream=127\.0\.0\.1:(\d+):200", _access_log(topology))
-    assert sorted(map(int, served_by)) == sorted(topology.web_ports)  # one each, nginx's round robin
+
+    def served_by() -> list[int]:
+        return [
+            int(port) for port in re.findall(rf"GET {path} 200 upstream=127\.0\.0\.1:(\d+):200", _access_log(topology))
+        ]
+
+    # nginx writes its access log once the answer has gone.
+    wait_until(lambda: len(served_by()) == 2, timeout=10, what="both downloads in nginx's log")
+    assert sorted(served_by()) == sorted(topology.web_ports)  # one each, nginx's round robin
     stored = _s3_client(topology.bucket).list_objects_v2(Bucket=topology.bucket["S3_BUCKET"])["Contents"]
     assert len(stored) == 1
     assert not any(path.is_file() for path in (topology.folder / "media").rglob("*"))
