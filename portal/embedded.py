@@ -9,6 +9,7 @@ With REDIS_URL or DATABASE_URL already set, that Redis or database is used inste
 
 import io
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -98,6 +99,10 @@ def main() -> None:
     os.environ.setdefault("DEBUG", "0")
     os.environ["STATIC_COLLECTED"] = "1"
     os.environ.setdefault("STATIC_ROOT", str(VAR_DIR / "static"))
+    # The gunicorn workers' request metrics, added up by /metrics; emptied at every start.
+    metrics_dir = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "prometheus")))
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
 
     import django
     from django.core.management import call_command
@@ -156,7 +161,7 @@ def main() -> None:
     web_log = log_dir / "web.log"
     web = subprocess.Popen(
         [
-            *(python, "-m", "gunicorn", "portal.wsgi:application"),
+            *(python, "-m", "gunicorn", "portal.wsgi:application", "--config", "python:portal.gunicorn_config"),
             *("--bind", WEB_ADDRESS, "--workers", str(WEB_WORKERS)),
             *("--access-logfile", str(log_dir / "web-access.log"), "--error-logfile", str(web_log)),
         ],

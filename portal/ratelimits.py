@@ -70,6 +70,14 @@ def limits_for(request: HttpRequest, view_name: str, view_kwargs: dict) -> list[
     return found
 
 
+def limited(view_name: str, method: str) -> bool:
+    """Whether any limit counts a request of this method to this view (the API schema
+    documents its 429)."""
+    return (method in UNSAFE and view_name not in SIGN_IN_VIEWS) or any(
+        view_name in limit.views and method in limit.methods for limit in LIMITS
+    )
+
+
 class RateLimits:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -181,6 +181,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz, /readyz and /metrics are answered here, before the host check, the https
+    # redirect, sessions, the second factor and the rate limits (portal.health).
+    "portal.health.OperationalEndpoints",
+    "services.core.middleware.RequestId",
+    "portal.metrics.RequestMetrics",
     "django.middleware.security.SecurityMiddleware",
     "services.core.middleware.RequestInContext",
     "csp.middleware.CSPMiddleware",
@@ -249,7 +254,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+# A PostgreSQL streaming replica for the statistics (services.core.replica): read while it is
+# reachable and at most REPLICA_MAX_LAG_SECONDS behind, else the primary, logged.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **env.db_url("DATABASE_REPLICA_URL"),
+        "ATOMIC_REQUESTS": False,
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+        # The tests read the test database through it: no database of its own to create.
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["services.core.replica.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=30.0)
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=5.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# How soon another process sees a day a system administrator entered in the official calendar.
+CALENDAR_CHECK_SECONDS = env.float("CALENDAR_CHECK_SECONDS", default=5.0)
 
 AUTH_USER_MODEL = "accounts.User"
 # axes first: it stops the tries of a locked account (see accounts.signin).
@@ -459,6 +481,8 @@ CELERY_TASK_CREATE_MISSING_QUEUE_TYPE = _broker["task_create_missing_queue_type"
 CELERY_WORKER_DETECT_QUORUM_QUEUES = _broker["worker_detect_quorum_queues"]
 CELERY_BROKER_TRANSPORT_OPTIONS = _broker["broker_transport_options"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The worker logs through LOGGING below (JSON lines with the request id), not Celery's own set-up.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = TIME_ZONE
 # Beat may be started on every node (for availability): RedBeat keeps the schedule in Redis
 # under a lock that one beat holds and renews; the others wait and take over within
@@ -506,9 +530,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "portal.api_schema.PortalAutoSchema",
     "EXCEPTION_HANDLER": "services.core.api.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "services.core.api.PortalPagination",
     "DEFAULT_THROTTLE_RATES": {},
     "PAGE_SIZE": 50,
 }
@@ -522,6 +546,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The API is documented as speaking JSON (forms are still read, for old clients).
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    # The API's path converters (services.core.api): ids and reference numbers.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1},
+        "reference": {"type": "string", "pattern": "^[0-9]{8}-[0-9]{4,11}$"},
+    },
 }
 
 # The browser runs nothing but the portal's own files: no inline script or style, no plugin,
@@ -575,12 +606,54 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
 if env.bool("BEHIND_TLS_PROXY", default=PRODUCTION):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Log lines: JSON, one object a line, in production (what a log collector reads), or text
+# for a person at a terminal (the default of the other runs). Both carry the request id,
+# and in a Celery task the task's id and name (services.core.tracing).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "console")
+if LOG_FORMAT not in ("json", "console"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use json or console.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "services.core.tracing.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s %(request_id)s %(task_id)s "
+            "%(task_name)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+        },
+        "console": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Health and metrics (portal.health, portal.metrics). /readyz is ready when the database
+# and the broker answer within HEALTH_CHECK_TIMEOUT seconds, every queue has had a worker's
+# heartbeat within HEALTH_WORKER_WINDOW_SECONDS (workers write one every
+# HEALTH_WORKER_HEARTBEAT_SECONDS), and no outbox message has waited more than
+# HEALTH_OUTBOX_LAG_SECONDS to be handed to the broker.
+HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
+HEALTH_WORKER_HEARTBEAT_SECONDS = env.float("HEALTH_WORKER_HEARTBEAT_SECONDS", default=10.0)
+HEALTH_WORKER_WINDOW_SECONDS = env.float("HEALTH_WORKER_WINDOW_SECONDS", default=30.0)
+if HEALTH_WORKER_WINDOW_SECONDS < 2 * HEALTH_WORKER_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "HEALTH_WORKER_WINDOW_SECONDS must be at least twice HEALTH_WORKER_HEARTBEAT_SECONDS, or one late "
+        "heartbeat makes the portal unready."
+    )
+HEALTH_OUTBOX_LAG_SECONDS = env.float("HEALTH_OUTBOX_LAG_SECONDS", default=300.0)
+# /metrics answers a scraper that sends `Authorization: Bearer <METRICS_TOKEN>`, or one whose
+# address (as core.net trusts it) is in METRICS_ALLOWED_ADDRESSES (addresses or networks);
+# with neither set it answers nobody (404).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if PRODUCTION and METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN is too short: use at least 32 random characters.")
+# Several gunicorn workers keep their request measurements in files there, for /metrics to
+# add up (prometheus-client reads the same variable; portal.gunicorn_config cleans up).
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+METRICS_ALLOWED_ADDRESSES = env.list("METRICS_ALLOWED_ADDRESSES", default=[] if PRODUCTION else ["127.0.0.1", "::1"])
 
 PORTAL_NAME = _("One-stop government services")
 

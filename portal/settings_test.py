@@ -19,3 +19,6 @@ SESSION_COOKIE_AGE = 3600 * SESSION_MAX_HOURS_CITIZEN
 # refuses to any other connection (audit migration 0002).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     DATABASES["default"]["OPTIONS"]["options"] = "-c portal.allow_truncate=on"  # noqa: F405
+
+# Each test sees the official calendar days it entered, and none of another test's.
+CALENDAR_CHECK_SECONDS = 0

@@ -1,6 +1,6 @@
 from csp.decorators import csp_update
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, register_converter
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -23,9 +23,15 @@ from services.casework.api.views import (
 )
 from services.catalog.api.views import ServiceGuideApi, ServiceListApi
 from services.catalog.views import service_list
+from services.core.api import IdConverter, ReferenceConverter
 from services.core.views import elder_mode
 from services.notifications.views import sms_receipt
 from services.records.api.views import LicenceVerifyApi
+
+# API paths take only ids and references that can exist: anything else is a 404 (JSON under /api/).
+register_converter(IdConverter, "id")
+register_converter(ReferenceConverter, "reference")
+handler404 = "services.core.api.api_not_found"
 
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenObtainApi.as_view(), name="auth-token"),
@@ -34,26 +40,30 @@ api_v1: list[URLPattern | URLResolver] = [
     path("services/", ServiceListApi.as_view(), name="service-list"),
     path("services/<slug:code>/", ServiceGuideApi.as_view(), name="service-guide"),
     path("applications/", ApplicationListCreateApi.as_view(), name="application-list"),
-    path("applications/<str:reference>/", ApplicationDetailApi.as_view(), name="application-detail"),
-    path("applications/<str:reference>/correction/", ApplicationCorrectionApi.as_view(), name="application-correction"),
-    path("applications/<str:reference>/rating/", ApplicationRatingApi.as_view(), name="application-rating"),
+    path("applications/<reference:reference>/", ApplicationDetailApi.as_view(), name="application-detail"),
+    path(
+        "applications/<reference:reference>/correction/",
+        ApplicationCorrectionApi.as_view(),
+        name="application-correction",
+    ),
+    path("applications/<reference:reference>/rating/", ApplicationRatingApi.as_view(), name="application-rating"),
     path("drafts/<slug:code>/", DraftApi.as_view(), name="draft"),
     path("drafts/<slug:code>/consent/", DraftConsentApi.as_view(), name="draft-consent"),
     path("drafts/<slug:code>/files/", DraftFileApi.as_view(), name="draft-files"),
-    path("drafts/<slug:code>/files/<int:pk>/", DraftFileRemoveApi.as_view(), name="draft-file"),
+    path("drafts/<slug:code>/files/<id:pk>/", DraftFileRemoveApi.as_view(), name="draft-file"),
     path("tasks/", TaskListApi.as_view(), name="task-list"),
     path("tasks/claim/", TaskBulkClaimApi.as_view(), name="task-claim-bulk"),
     path("tasks/search/", TaskSearchApi.as_view(), name="task-search"),
-    path("tasks/<int:pk>/", TaskDetailApi.as_view(), name="task-detail"),
-    path("tasks/<int:pk>/decision/", TaskDecisionApi.as_view(), name="task-decision"),
-    path("tasks/<int:pk>/claim/", TaskClaimApi.as_view(), name="task-claim"),
-    path("tasks/<int:pk>/notes/", TaskNoteApi.as_view(), name="task-notes"),
-    path("tasks/<int:pk>/assign/", TaskAssignApi.as_view(), name="task-assign"),
-    path("tasks/<int:pk>/reveal/", TaskRevealApi.as_view(), name="task-reveal"),
+    path("tasks/<id:pk>/", TaskDetailApi.as_view(), name="task-detail"),
+    path("tasks/<id:pk>/decision/", TaskDecisionApi.as_view(), name="task-decision"),
+    path("tasks/<id:pk>/claim/", TaskClaimApi.as_view(), name="task-claim"),
+    path("tasks/<id:pk>/notes/", TaskNoteApi.as_view(), name="task-notes"),
+    path("tasks/<id:pk>/assign/", TaskAssignApi.as_view(), name="task-assign"),
+    path("tasks/<id:pk>/reveal/", TaskRevealApi.as_view(), name="task-reveal"),
     path("follow-ups/", FollowUpListApi.as_view(), name="follow-up-list"),
-    path("follow-ups/<int:pk>/reply/", FollowUpReplyApi.as_view(), name="follow-up-reply"),
+    path("follow-ups/<id:pk>/reply/", FollowUpReplyApi.as_view(), name="follow-up-reply"),
     path("notifications/", include("services.notifications.api.urls")),
-    path("licences/verify/<str:code>/", LicenceVerifyApi.as_view(), name="licence-verify"),
+    path("licences/verify/<path:code>/", LicenceVerifyApi.as_view(), name="licence-verify"),
     path("open-data/statistics/", OpenStatisticsApi.as_view(), name="open-statistics"),
 ]
 

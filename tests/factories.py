@@ -113,3 +113,15 @@ def make_service(
         for c in codes:
             StageStep.objects.create(stage=stage, department=departments[c], name_zh=f"{c}审核", name_en=f"{c} review")
     return service
+
+
+# A demo citizen's answers to the marriage registration of the demo data.
+MARRIAGE = {
+    "applicant_name": "张伟",
+    "applicant_id_number": "11010519491231002X",
+    "applicant_mobile": "13800138001",
+    "partner_name": "王芳",
+    "partner_id_number": "440305199003071236",
+    "preferred_date": "2026-12-18",
+    "previously_married": "no",
+}

@@ -37,7 +37,11 @@ def use_broker(url: str) -> None:
     celery_app.amqp._producer_pool = None
     celery_app.conf.broker_url = url
     celery_app.conf.update(broker_options(url))
-    celery_app.amqp.queues = celery_app.amqp.Queues(celery_app.conf.task_queues)  # with the new queue type
+    # What the app worked out from the old queues goes with them (the declarations, the router,
+    # the default queue and the sender that holds both), or a test on RabbitMQ after one on
+    # Redis would declare its queues classic, which a worker's quorum queue refuses.
+    for name in ("queues", "router", "default_queue", "send_task_message"):
+        celery_app.amqp.__dict__.pop(name, None)
 
 
 # Every queue a test of this session used, so that the next test on RabbitMQ starts with
@@ -78,24 +82,35 @@ def queues_delete(broker_url: str) -> None:
 class Worker:
     """`celery worker` as a child process; `lines` holds its log."""
 
-    def __init__(self, *, broker_url: str, queues: list[str], concurrency: int = 2):
+    def __init__(
+        self,
+        *,
+        broker_url: str,
+        queues: list[str],
+        concurrency: int = 2,
+        database_url: str | None = None,
+        env: dict[str, str] | None = None,
+    ):
         self.broker_url = broker_url
         self.queues = queues
         QUEUES_USED.update(queues)
         self.concurrency = concurrency
+        self.database_url = database_url
+        self.env = env or {}
         self.lines: list[str] = []
         self.process: subprocess.Popen | None = None
         self._ready = threading.Event()
 
-    def start(self, timeout: float = 60) -> "Worker":
+    def start(self, timeout: float = 60, *, wait: bool = True) -> "Worker":
         env = {
             **os.environ,
-            "DATABASE_URL": test_database_url(),
+            "DATABASE_URL": self.database_url or test_database_url(),
             "BROKER_URL": self.broker_url,
             **({} if broker_is_rabbitmq(self.broker_url) else {"REDIS_URL": self.broker_url}),
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "DJANGO_SETTINGS_MODULE": "portal.settings",
             "PYTHONUNBUFFERED": "1",
+            **self.env,
         }
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             [
@@ -109,6 +124,11 @@ class Worker:
             cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         threading.Thread(target=self._read, daemon=True).start()
+        if wait:
+            self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float = 60) -> "Worker":
         if not self._ready.wait(timeout):
             self.stop()
             raise RuntimeError("the Celery worker did not start:\n" + "\n".join(self.lines[-40:]))

@@ -86,6 +86,10 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # ApiToken co
         return bool(self.staff_roles & {StaffRole.SECURITY_ADMIN, StaffRole.AUDITOR})
 
     @property
+    def is_department_admin(self) -> bool:
+        return StaffRole.DEPARTMENT_ADMIN in self.staff_roles
+
+    @property
     def is_leader(self) -> bool:
         return StaffRole.LEADER in self.staff_roles
 

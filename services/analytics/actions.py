@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Count, DateField, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -18,6 +18,7 @@ from services.casework.constants import BAD_RATING_MAX, DECIDED_STATUSES, Applic
 from services.casework.models import Application, CorrectionRequest, FollowUp, Rating, Step
 from services.catalog.models import Service
 from services.core.cache import public_pages_changed
+from services.core.replica import replica_reads
 from services.core.workdays import start_of_day
 from services.records.models import Evidence, Upload
 
@@ -59,7 +60,7 @@ def summary_refresh(*, since: date | None = None, today: date | None = None) -> 
             if outermost and connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            rows, histogram, waits = _figures(since=since, today=today)
+            rows, histogram, waits = _figures_read(since=since, today=today)
             for model in (ServiceMonth, ProcessingDays, StepWait):
                 (model.objects.filter(month__gte=since) if since else model.objects.all()).delete()
             ServiceMonth.objects.bulk_create(rows, batch_size=2000)
@@ -74,6 +75,18 @@ def summary_refresh(*, since: date | None = None, today: date | None = None) -> 
         "analytics: %s service-months rebuilt from %s in %.1f s", len(rows), since or "the start", refresh.seconds
     )
     return refresh
+
+
+def _figures_read(*, since: date | None, today: date) -> tuple[list, list, list]:
+    """The figures, read from the replica when one is fit (in one snapshot of its own), else
+    inside the primary's transaction the caller opened."""
+    with replica_reads() as alias:
+        if alias == DEFAULT_DB_ALIAS:
+            return _figures(since=since, today=today)
+        with transaction.atomic(using=alias):
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            return _figures(since=since, today=today)
 
 
 # Any number, the same in every process: PostgreSQL's advisory lock of the refresh.

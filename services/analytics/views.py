@@ -20,6 +20,7 @@ from services.catalog.models import Service
 from services.core.cache import public_page
 from services.core.errors import Forbidden
 from services.core.i18n import localized_value
+from services.core.replica import statistics_view
 from services.core.views import staff_required
 
 # The steps drawn in the chart of the slowest; the table beside it lists every step.
@@ -60,6 +61,7 @@ def _step_labels(waits: list[dict]) -> list[tuple[str, dict]]:
 
 
 @staff_required
+@statistics_view
 def dashboard(request):
     form, scope = _scope(request)
     template = "analytics/_dashboard.html" if request.htmx else "analytics/dashboard.html"
@@ -200,6 +202,7 @@ MEASURE_COLUMNS = [
 
 
 @staff_required
+@statistics_view
 def export_services(request):
     """The figures per service and month in the dashboard's scope, one row each."""
     form, scope = _scope(request)
@@ -224,6 +227,7 @@ def export_services(request):
 
 
 @staff_required
+@statistics_view
 def export_steps(request):
     """Waiting time per workflow step in the dashboard's scope."""
     form, scope = _scope(request)
@@ -258,6 +262,7 @@ def export_steps(request):
 
 
 @public_page
+@statistics_view
 def open_data(request):
     """The public statistics: anyone may read them, signed in or not."""
     form = PeriodForm(request.GET)

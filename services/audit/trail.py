@@ -15,6 +15,7 @@ from django.http import HttpRequest
 
 from services.audit.models import AuditEvent, Outcome
 from services.core.net import client_address
+from services.core.tracing import request_id_get
 
 logger = logging.getLogger("services.security")
 
@@ -48,7 +49,8 @@ def audit_record(
         object_id=str(object_id)[:100],
         outcome=outcome,
         detail=detail or {},
-        request_id=str(getattr(request, "request_id", "") or "")[:64],
+        # Outside a request (a task it queued), the id the task carries.
+        request_id=str(getattr(request, "request_id", "") or request_id_get() or "")[:64],
     )
     logger.info(
         "audit %s %s",

@@ -67,6 +67,7 @@ class EventKind(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
     MATERIAL_ADDED = "material_added", _("Material added")
     RATED = "rated", _("Rated")
+    DEADLINE_MOVED = "deadline_moved", _("Deadline moved by the official calendar")
 
 
 # History entries only staff see: how the back office organises itself.

@@ -9,12 +9,19 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from services.accounts.selectors import department_admins
-from services.casework.constants import DUE_SOON_SHARE, ApplicationStatus, DeadlineState, EventKind, StepStatus
+from services.accounts.selectors import department_admins, department_colleagues
+from services.casework.constants import (
+    DUE_SOON_SHARE,
+    OPEN_STATUSES,
+    ApplicationStatus,
+    DeadlineState,
+    EventKind,
+    StepStatus,
+)
 from services.casework.history import event_record
-from services.casework.models import Step
+from services.casework.models import Application, Step
 from services.casework.steps import step_locked
-from services.core.workdays import add_working_days
+from services.core.workdays import add_working_days, is_working_day, working_days_between
 from services.notifications.actions import notify
 from services.notifications.constants import NotificationKind
 
@@ -72,3 +79,76 @@ def steps_escalate_overdue(*, today: date | None = None, batch: int = 500) -> in
             )
             escalated += 1
     return escalated
+
+
+def deadlines_recompute(*, changed: dict[str, bool]) -> int:
+    """The official calendar changed on some days (`changed`: each day, ISO, and whether it
+    was a working day before). Every open step and running case whose deadline counts one of
+    them is given the due dates its working days reach now: the same number of working days
+    (as counted before, so the time a correction added is kept) from the same start. Each
+    move is in the case's history; the assignee of a moved step (else the department's staff
+    who work on such steps) is told. Runs inside the calendar change's transaction (the
+    `core.calendar.calendar_changed` signal): the days not in `changed` count as they do now,
+    as they did just before it. Returns how many steps and cases moved."""
+    before = {date.fromisoformat(day): was for day, was in changed.items()}
+    with transaction.atomic():
+        if not before:
+            return 0
+        first, last = min(before), max(before)
+
+        def was_working(day: date) -> bool:
+            return before[day] if day in before else is_working_day(day)
+
+        def moved_to(start: date, due: date) -> date:
+            return add_working_days(start, working_days_between(start, due, is_working=was_working))
+
+        moved = 0
+        crossing = Step.objects.filter(status=StepStatus.OPEN, started_on__lt=last, due_date__gte=first)
+        for step in crossing.select_for_update(of=("self",)).select_related("application", "stage_step").order_by("pk"):
+            due, due_soon = moved_to(step.started_on, step.due_date), moved_to(step.started_on, step.due_soon_on)
+            if (due, due_soon) == (step.due_date, step.due_soon_on):
+                continue
+            was = step.due_date
+            step.due_date, step.due_soon_on = due, due_soon
+            step.save(update_fields=["due_date", "due_soon_on"])
+            event_record(
+                application=step.application,
+                kind=EventKind.DEADLINE_MOVED,
+                department=step.department,
+                note=f"{step.stage_step.name_zh}: {was:%Y-%m-%d} → {due:%Y-%m-%d}",
+            )
+            holders = (
+                [step.assignee]
+                if step.assignee
+                else department_colleagues(department_id=step.department_id, step_role=step.stage_step.role)
+            )
+            notify(
+                recipients=holders,
+                kind=NotificationKind.DEADLINE_MOVED,
+                params={
+                    "reference": step.application.reference,
+                    "step_zh": step.stage_step.name_zh,
+                    "step_en": step.stage_step.name_en,
+                    "due": due.isoformat(),
+                },
+                link=reverse("casework:step", args=[step.pk]),
+            )
+            moved += 1
+        running = Application.objects.filter(
+            status__in=OPEN_STATUSES, submitted_at__date__lt=last, due_date__gte=first
+        ).select_for_update()
+        for application in running.order_by("pk"):
+            due = moved_to(timezone.localdate(application.submitted_at), application.due_date)
+            if due == application.due_date:
+                continue
+            was, application.due_date = application.due_date, due
+            application.save(update_fields=["due_date"])
+            event_record(
+                application=application, kind=EventKind.DEADLINE_MOVED, note=f"{was:%Y-%m-%d} → {due:%Y-%m-%d}"
+            )
+            moved += 1
+    return moved
+
+
+def _on_calendar_changed(sender, *, changed: dict[str, bool], **kwargs) -> None:
+    deadlines_recompute(changed=changed)

@@ -5,8 +5,9 @@ another citizen's case, or another department's step, is "not found"."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -336,3 +337,17 @@ def follow_up_get_for_staff(*, user, pk: int) -> FollowUp:
     if follow_up is None:
         raise follow_up_not_found()
     return follow_up
+
+
+def steps_open_by_deadline_state(*, today: date | None = None) -> dict[tuple[str, str], int]:
+    """The open steps of every department by deadline state (the workbench's filter, so the
+    two always agree), for the operators' metrics: one grouped query, no personal data."""
+    today = today or timezone.localdate()
+    states = list(DeadlineState)
+    rows: Any = (
+        Step.objects.filter(status=StepStatus.OPEN)
+        .values("department__code")
+        .annotate(**{state.value: Count("pk", filter=_deadline_filter(state, today)) for state in states})
+        .order_by()
+    )
+    return {(row["department__code"], state.value): row[state.value] for row in rows for state in states}

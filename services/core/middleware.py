@@ -6,6 +6,8 @@ from contextvars import ContextVar
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
+from services.core.tracing import REQUEST_ID_HEADER, request_id_bind, request_id_from_caller
+
 
 class PersonalPagesNotStored:
     """Whatever is answered to someone signed in (their cases, their documents, a step with a
@@ -43,3 +45,23 @@ class RequestInContext:
             return self.get_response(request)
         finally:
             _current_request.reset(token)
+
+
+class RequestId:
+    """Every request gets an id (the caller's, when a proxy in front made a sane one): in its
+    log lines, in the tasks it queues, in the audit trail (`request.request_id`), and in the
+    answer's X-Request-ID, so that a person reporting a problem can quote it.
+
+    The id stays bound until the answer is closed (`tracing.request_id_unbind_at_finish`, on
+    request_finished): Django logs a 4xx or 5xx after the middleware has answered."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = request_id_from_caller(request.headers.get(REQUEST_ID_HEADER))
+        request.request_id = request_id  # type: ignore[attr-defined]
+        request_id_bind(request_id)
+        response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = request_id
+        return response

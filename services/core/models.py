@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AppendOnlyError(RuntimeError):
@@ -35,6 +36,9 @@ class OutboxMessage(models.Model):
     publish_attempts = models.PositiveIntegerField(default=0)
     done_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # The request that caused the work (core.tracing): its task logs under the same id,
+    # however late the sweep publishes it.
+    request_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         indexes = [
@@ -43,3 +47,26 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name}({self.kwargs}) -> {self.queue}"
+
+
+class CalendarDay(models.Model):
+    """A day of the official holiday arrangement (the State Council's annual notice), entered
+    by a system administrator: it overrides the chinesecalendar package for that day, so that
+    a year the package does not know yet, or a late correction, counts right. Written through
+    `core.calendar`, which moves the deadlines that cross a changed day."""
+
+    day = models.DateField(_("day"), unique=True)
+    working = models.BooleanField(
+        _("working day"),
+        help_text=_("Ticked: a make-up working day (调休上班), e.g. a Sunday worked. Not ticked: a public holiday."),
+    )
+    name = models.CharField(_("occasion"), max_length=40, help_text=_("For example 春节 (Spring Festival)."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("official calendar day")
+        verbose_name_plural = _("official calendar days")
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.name}"

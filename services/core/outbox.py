@@ -3,17 +3,19 @@ publication after commit, a sweep for what got stuck."""
 
 import contextlib
 import logging
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from celery import current_app
 from celery.exceptions import Retry
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from services.core.models import OutboxMessage
 from services.core.queues import DEFAULT_QUEUE, department_queue
+from services.core.tracing import TASK_HEADER, request_id_get
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +24,9 @@ def outbox_enqueue(*, task_name: str, kwargs: dict, department_code: str | None 
     """Record that `task_name(**kwargs, outbox_id=…)` must run; publish it once the current
     transaction commits. Must be called inside that transaction."""
     queue = department_queue(department_code) if department_code else DEFAULT_QUEUE
-    message = OutboxMessage.objects.create(task_name=task_name, kwargs=kwargs, queue=queue)
+    message = OutboxMessage.objects.create(
+        task_name=task_name, kwargs=kwargs, queue=queue, request_id=request_id_get() or ""
+    )
     transaction.on_commit(lambda: outbox_publish(message_ids=[message.pk]))
     return message
 
@@ -55,13 +59,14 @@ def outbox_publish(*, message_ids: list[int]) -> int:
 
 def _send(app, message: OutboxMessage) -> None:
     kwargs = {**message.kwargs, "outbox_id": message.pk}
+    headers = {TASK_HEADER: message.request_id} if message.request_id else {}
     if app.conf.task_always_eager:
         # No broker (tests, or a run without Redis): run the task here and now.
         app.loader.import_default_modules()
-        app.tasks[message.task_name].apply_async(kwargs=kwargs, queue=message.queue)
+        app.tasks[message.task_name].apply_async(kwargs=kwargs, queue=message.queue, headers=headers)
     else:
         # By name: the publisher need not import the task's code.
-        app.send_task(message.task_name, kwargs=kwargs, queue=message.queue)
+        app.send_task(message.task_name, kwargs=kwargs, queue=message.queue, headers=headers)
 
 
 def outbox_mark_done(*, outbox_id: int | None) -> None:
@@ -83,3 +88,23 @@ def outbox_sweep() -> int:
         .values_list("pk", flat=True)[:500]
     )
     return outbox_publish(message_ids=ids) if ids else 0
+
+
+@dataclass(frozen=True)
+class OutboxBacklog:
+    pending: int  # not done: waiting to be published, in a queue, or waiting for a retry
+    unpublished: int  # not handed to the broker yet
+    oldest_pending: datetime | None
+    oldest_unpublished: datetime | None
+
+
+def outbox_backlog() -> OutboxBacklog:
+    """What the outbox holds, in one query over its partial index of unfinished messages."""
+    unpublished = Q(published_at__isnull=True)
+    row = OutboxMessage.objects.filter(done_at__isnull=True).aggregate(
+        pending=Count("pk"),
+        unpublished=Count("pk", filter=unpublished),
+        oldest_pending=Min("created_at"),
+        oldest_unpublished=Min("created_at", filter=unpublished),
+    )
+    return OutboxBacklog(**row)

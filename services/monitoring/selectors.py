@@ -66,3 +66,9 @@ def audit_events(
     if before_id is not None:
         events = events.filter(pk__lt=before_id)
     return list(events[: PAGE + 1])
+
+
+def alerts_open_by_rule() -> dict[str, int]:
+    """How many alerts are open, per rule (for the operators' metrics; one grouped query)."""
+    rows = Alert.objects.filter(status=AlertStatus.OPEN).values("rule").annotate(open=Count("pk")).order_by()
+    return {row["rule"]: row["open"] for row in rows}

@@ -13,3 +13,4 @@ class NotificationKind(models.TextChoices):
     FOLLOW_UP_OPENED = "follow_up_opened", _("A bad rating needs your department's reply")
     FOLLOW_UP_REPLIED = "follow_up_replied", _("The department replied to your rating")
     SECURITY_ALERT = "security_alert", _("Security alert")
+    DEADLINE_MOVED = "deadline_moved", _("A step's deadline moved with the official calendar")

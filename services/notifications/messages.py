@@ -12,6 +12,8 @@ def notification_text(notification) -> str:
     p = dict(notification.params)
     if "step_zh" in p:
         p["step"] = localized_value(p, "step")
+    if notification.kind == NotificationKind.DEADLINE_MOVED:
+        return _("The official holiday calendar changed: step “%(step)s” of case %(reference)s is now due %(due)s.") % p
     if notification.kind == NotificationKind.STEP_OVERDUE:
         return _("Step “%(step)s” of case %(reference)s is overdue (due %(due)s).") % p
     if notification.kind == NotificationKind.STEP_ASSIGNED:

@@ -35,6 +35,11 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", _("Could not be sent")
 
 
+# A delivery that failed for good, or failed and waits for its next try: what the operators'
+# metrics count, through a partial index of these rows alone.
+FAILING_DELIVERY = models.Q(status=DeliveryStatus.FAILED) | models.Q(status=DeliveryStatus.PENDING, attempts__gt=0)
+
+
 class Delivery(models.Model):
     """One notification sent through one outside channel, with its fate."""
 
@@ -50,6 +55,7 @@ class Delivery(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["channel"], name="delivery_failing_idx", condition=FAILING_DELIVERY)]
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
 

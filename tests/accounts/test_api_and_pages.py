@@ -134,10 +134,9 @@ def test_token_with_a_wrong_password_is_refused_with_a_message(api_client):
 
     response = api_client.post(TOKEN_URL, {"username": "13800000004", "password": "wrong-password"}, format="json")
 
-    assert response.status_code == 400
-    assert response.json()["code"] == "invalid_input"
-    assert response.json()["errors"]["__all__"][0].strip()
-    assert response.json()["detail"] == response.json()["errors"]["__all__"][0]
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_credentials"
+    assert response.json()["detail"].strip()
     assert "token" not in response.json()
 
 
@@ -147,7 +146,7 @@ def test_token_for_an_unknown_account_is_refused_like_a_wrong_password(api_clien
 
     unknown = api_client.post(TOKEN_URL, {"username": "13899999999", "password": "nope-nope"}, format="json")
 
-    assert unknown.status_code == 400
+    assert unknown.status_code == 401
     assert unknown.json() == wrong_password.json()
 
 

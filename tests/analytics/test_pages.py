@@ -235,9 +235,10 @@ def test_public_statistics_leave_out_unpublished_services(client, history):
 
 
 def test_public_statistics_explain_bad_input(client, history):
-    response = client.get("/api/v1/open-data/statistics/?month_from=2026/10&service=nope")
+    response = client.get("/api/v1/open-data/statistics/?month_from=2026/10&service=no%20such")
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"month_from", "service"}
+    assert client.get("/api/v1/open-data/statistics/?service=nope").status_code == 404
     assert client.get("/api/v1/open-data/statistics/?service=%00").status_code == 400
     assert client.get("/api/v1/open-data/statistics/?month_to=9999-01").status_code == 400
     assert client.get("/open-data/?month_to=abc").status_code == 400

@@ -1,6 +1,7 @@
 """Every page a citizen sees, in every state it has, checked with axe-core (WCAG 2.0, 2.1 and
 2.2, levels A and AA) in Chinese, in English and in elder mode (where no text may be under
-18px either), each without sideways scrolling on a phone; and weighed: a first visit
+18px either, and no tap target of the header or the main content under 60 x 60 px), each
+without sideways scrolling on a phone; and weighed: a first visit
 to any of them transfers at most 60 KB (gzip) of HTML, CSS, JavaScript and fonts.
 
 The walk goes through the pages the way a citizen does (signing in, searching, applying with
@@ -217,6 +218,32 @@ _SMALL_TEXT = """(min) => {
 }"""
 
 
+ELDER_MIN_TARGET_PX = 60
+
+_SMALL_TARGETS = """(min) => {
+  // Tap targets of the header and the main content under `min` CSS pixels tall or wide (a
+  // checkbox or radio button counts by its label, which takes the tap too).
+  const small = new Set();
+  const targets = document.querySelectorAll(
+    ["header", "main"].map((area) => ["a[href]", "button", "summary", "select", "textarea",
+      "input:not([type=hidden])"].map((tag) => `${area} ${tag}`).join(", ")).join(", "));
+  for (const element of targets) {
+    if (!element.checkVisibility({visibilityProperty: true}) || element.closest(".visually-hidden")) continue;
+    let target = element;
+    if (element.matches("input[type=checkbox], input[type=radio]")) {
+      target = element.closest("label") || document.querySelector(`label[for="${element.id}"]`) || element;
+    }
+    const box = target.getBoundingClientRect();
+    if (box.height < min - 0.5 || box.width < min - 0.5) {
+      const where = `${element.tagName.toLowerCase()}.${[...element.classList].join(".")}`;
+      const text = (element.textContent || element.value || element.name || "").trim().slice(0, 20);
+      small.add(`${where} ${Math.round(box.width)}x${Math.round(box.height)}: ${text}`);
+    }
+  }
+  return [...small];
+}"""
+
+
 MODES = [
     pytest.param("zh-CN", False, id="chinese"),
     pytest.param("en-US", False, id="english"),
@@ -246,6 +273,10 @@ def test_every_citizen_page_passes_axe(new_page, demo, screenshot, locale, elder
             small = page.evaluate(_SMALL_TEXT, ELDER_MIN_TEXT_PX)
             if small:
                 problems.append(f"{name}: text under {ELDER_MIN_TEXT_PX}px in elder mode: {small}")
+            # And tap targets of about 60 x 60 (适老化), where a resident taps most.
+            tiny = page.evaluate(_SMALL_TARGETS, ELDER_MIN_TARGET_PX)
+            if tiny:
+                problems.append(f"{name}: tap targets under {ELDER_MIN_TARGET_PX}px in elder mode: {tiny}")
         violations = axe_violations(page)
         if violations:
             problems.append(describe_violations(f"{name} ({page.url})", violations))

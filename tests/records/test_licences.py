@@ -14,19 +14,10 @@ from services.records import licences
 from services.records.models import DocumentStatus, Evidence, Upload, WalletDocument
 from services.records.uploads import draft_materials
 from tests.casework.helpers import approve_all
-from tests.factories import SAMPLE_PDF
+from tests.factories import MARRIAGE, SAMPLE_PDF
 
 pytestmark = pytest.mark.django_db
 
-MARRIAGE = {
-    "applicant_name": "张伟",
-    "applicant_id_number": "11010519491231002X",
-    "applicant_mobile": "13800138001",
-    "partner_name": "王芳",
-    "partner_id_number": "440305199003071236",
-    "preferred_date": "2026-12-18",
-    "previously_married": "no",
-}
 HOUSING = {
     "applicant_name": "张伟",
     "applicant_id_number": "11010519491231002X",

@@ -14,8 +14,8 @@ from portal import settings as portal_settings
 from portal.embedded import _free_port
 from services.records.models import Upload, WalletDocument
 from tests.casework.helpers import approve_all
-from tests.factories import SAMPLE_PDF, CitizenFactory
-from tests.records.test_licences import MARRIAGE, _apply
+from tests.factories import MARRIAGE, SAMPLE_PDF, CitizenFactory
+from tests.records.test_licences import _apply
 
 pytestmark = pytest.mark.django_db
 

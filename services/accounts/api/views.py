@@ -2,6 +2,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,7 +10,8 @@ from rest_framework.views import APIView
 from services.accounts.second_factor import has_second_factor, needs_second_factor, second_factor_check
 from services.accounts.signin import refusal_of, sign_in_guard
 from services.accounts.tokens import PortalTokenAuthentication, token_issue, tokens_revoke_all
-from services.core.errors import Forbidden, TooManyRequests
+from services.core.api import json_object
+from services.core.errors import Forbidden, PortalError, TooManyRequests
 
 
 class TokenInput(AuthTokenSerializer):
@@ -60,14 +62,18 @@ class TokenObtainApi(APIView):
         operation_id="auth_token_create",
     )
     def post(self, request):
-        serializer = TokenInput(data=request.data, context={"request": request})
+        serializer = TokenInput(data=json_object(request.data), context={"request": request})
         if not serializer.is_valid():
             refusal = refusal_of(request)  # the wrong password that locked the account
             if refusal is not None:
                 raise TooManyRequests(
                     refusal.message, retry_after=refusal.retry_after, code=refusal.code, status=refusal.status
                 )
-            serializer.is_valid(raise_exception=True)
+            refused = ValidationError(serializer.errors)
+            if refused.get_codes() == {"non_field_errors": ["authorization"]}:
+                # Well-formed, but no account has this name and password: not signed in (401).
+                raise PortalError(serializer.errors["non_field_errors"][0], code="invalid_credentials", status=401)
+            raise refused
         user = serializer.validated_data["user"]
         token, secret = token_issue(user=user, device=serializer.validated_data.get("device", ""))
         return Response({"token": secret, "kind": user.kind, "expiry": token.expiry})

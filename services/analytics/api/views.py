@@ -1,19 +1,22 @@
-import re
+from datetime import date
 
+from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from services.analytics.forms import PeriodForm
+from services.analytics.actions import months_back
+from services.analytics.forms import MAX_MONTHS
 from services.analytics.open_data import SMALLEST_PUBLISHED, open_statistics
 from services.catalog.models import Service
+from services.core.api import QuerySerializer, error_responses
 from services.core.cache import public_data
-from services.core.errors import InvalidInput
-
-_SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
+from services.core.errors import NotFound
+from services.core.replica import statistics_view
 
 
 class ServiceMonthOut(serializers.Serializer):
@@ -35,6 +38,28 @@ class OpenStatisticsOut(serializers.Serializer):
     results = ServiceMonthOut(many=True)
 
 
+class MonthField(serializers.RegexField):
+    """YYYY-MM of this century; months without cases have no rows."""
+
+    def __init__(self, **kwargs):
+        super().__init__(r"^20[0-9]{2}-(?:0[1-9]|1[0-2])$", required=False, **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        value = super().run_validation(data)  # the pattern checked
+        return date(int(value[:4]), int(value[5:]), 1)
+
+
+class OpenStatisticsQuery(QuerySerializer):
+    month_from = MonthField(
+        help_text=f"YYYY-MM; default eleven months before month_to. At most {MAX_MONTHS} months are "
+        "answered: the last ones up to month_to (the answer's month_from says which)."
+    )
+    month_to = MonthField(help_text="YYYY-MM; default the current month. Before month_from, no month is answered.")
+    service = serializers.SlugField(
+        required=False, max_length=60, help_text="A service's code, to see only that service (404 if none has it)."
+    )
+
+
 class OpenStatisticsApi(APIView):
     """Public statistics (open data): applications received and decided, and the on-time rate,
     per published service and month. Counts under five are withheld (null). Anyone may ask."""
@@ -42,38 +67,35 @@ class OpenStatisticsApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("month_from", str, description="YYYY-MM; default eleven months before month_to."),
-            OpenApiParameter("month_to", str, description="YYYY-MM; default the current month."),
-            OpenApiParameter("service", str, description="A service's code, to see only that service."),
-        ],
-        responses={200: OpenStatisticsOut},
-    )
+    @extend_schema(parameters=[OpenStatisticsQuery], responses={200: OpenStatisticsOut, **error_responses(404)})
+    @method_decorator(statistics_view)
     def get(self, request):
-        form = PeriodForm(request.query_params)
-        errors: dict[str, list[str]] = (
-            {} if form.is_valid() else {name: [str(m) for m in messages] for name, messages in form.errors.items()}
-        )
+        query = OpenStatisticsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
         service = None
-        code = request.query_params.get("service")
-        if code:
-            # A code is a slug: anything else (a NUL byte, say) is refused before the database sees it.
-            service = Service.objects.filter(code=code, is_published=True).first() if _SLUG.match(code) else None
+        if "service" in data:
+            service = Service.objects.filter(code=data["service"], is_published=True).first()
             if service is None:
-                errors["service"] = [_("No published service has this code.")]
-        if errors:
-            raise InvalidInput(_("Some of the input needs your attention."), errors=errors)
-        data = form.cleaned_data
-        rows = public_data(
-            request,
-            lambda: open_statistics(
-                month_from=data["month_from"], month_to=data["month_to"], service_id=service.pk if service else None
-            ),
+                raise NotFound(_("No published service has this code."))
+        month_to = data.get("month_to") or timezone.localdate().replace(day=1)
+        month_from = data.get("month_from") or months_back(month_to, 11)
+        # A period is answered as far as it goes: the last MAX_MONTHS months of a longer one, and
+        # nothing for one that ends before it starts (the answer names the months it covers).
+        month_from = max(month_from, months_back(month_to, MAX_MONTHS - 1))
+        rows = (
+            public_data(
+                request,
+                lambda: open_statistics(
+                    month_from=month_from, month_to=month_to, service_id=service.pk if service else None
+                ),
+            )
+            if month_from <= month_to
+            else []
         )
         body = {
-            "month_from": f"{data['month_from']:%Y-%m}",
-            "month_to": f"{data['month_to']:%Y-%m}",
+            "month_from": f"{month_from:%Y-%m}",
+            "month_to": f"{month_to:%Y-%m}",
             "smallest_published_count": SMALLEST_PUBLISHED,
             "results": rows,
         }

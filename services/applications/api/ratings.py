@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from services.applications.api.views import IsCitizen
 from services.casework import ratings, selectors
 from services.casework.constants import RatingTag
+from services.core.api import error_responses, json_object
 from services.core.errors import NotFound
 
 
@@ -74,11 +75,13 @@ class ApplicationRatingApi(APIView):
             raise NotFound(_("This case has not been rated yet."))
         return Response(RatingOut(rating).data)
 
-    @extend_schema(request=RatingIn, responses={201: RatingOut}, operation_id="applications_rating_create")
+    @extend_schema(
+        request=RatingIn, responses={201: RatingOut, **error_responses(409)}, operation_id="applications_rating_create"
+    )
     def post(self, request, reference: str):
         # The case first: another citizen's reference is "not found", whatever the body.
         application = selectors.application_get_for_citizen(citizen=request.user, reference=reference)
-        payload = RatingIn(data=request.data)
+        payload = RatingIn(data=json_object(request.data))
         payload.is_valid(raise_exception=True)
         ratings.application_rate(application_id=application.pk, citizen=request.user, **payload.validated_data)
         rating = selectors.rating_for_application(application=application)

@@ -2,7 +2,6 @@ from typing import cast
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,6 +10,7 @@ from services.applications.actions import application_send
 from services.casework import selectors
 from services.casework.citizen import case_correction_submit
 from services.casework.timeline import timeline_entries
+from services.core.api import PortalPagination, error_responses, json_object
 
 
 class IsCitizen(BasePermission):
@@ -50,7 +50,7 @@ class CorrectionOut(serializers.Serializer):
 class ApplicationDetailOut(ApplicationListOut):
     answers = serializers.DictField()
     open_correction = serializers.SerializerMethodField()
-    decided_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
     current_departments = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
 
@@ -70,20 +70,22 @@ class ApplicationDetailOut(ApplicationListOut):
 
 class ApplicationListCreateApi(APIView):
     permission_classes = [IsCitizen]
+    pagination_class = PortalPagination
 
     @extend_schema(responses=ApplicationListOut(many=True))
     def get(self, request):
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.application_list_for_citizen(citizen=request.user), request, self)
         return paginator.get_paginated_response(ApplicationListOut(page, many=True).data)
 
     @extend_schema(
         request=ApplicationIn,
-        responses={201: ApplicationDetailOut, 200: ApplicationDetailOut},
+        # 404: no published service has the code; 409: the key was used with other answers.
+        responses={201: ApplicationDetailOut, 200: ApplicationDetailOut, **error_responses(404, 409)},
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
-                str,
+                {"type": "string", "maxLength": 80},
                 OpenApiParameter.HEADER,
                 description="Repeat a request with the same key and the same body: one case is created.",
             )
@@ -94,7 +96,7 @@ class ApplicationListCreateApi(APIView):
         to the draft (`/api/v1/drafts/{code}/files/`) or met by the wallet, unless it may
         follow later; an answer a registry verified (after consent) unchanged. A refusal is a
         400 with the message the page gives: `errors` per question, or under `materials`."""
-        payload = ApplicationIn(data=request.data)
+        payload = ApplicationIn(data=json_object(request.data))
         payload.is_valid(raise_exception=True)
         application, created = application_send(
             citizen=request.user,
@@ -129,9 +131,9 @@ class ApplicationCorrectionApi(APIView):
 
     permission_classes = [IsCitizen]
 
-    @extend_schema(request=CorrectionIn, responses=ApplicationDetailOut)
+    @extend_schema(request=CorrectionIn, responses={200: ApplicationDetailOut, **error_responses(409)})
     def post(self, request, reference: str):
-        payload = CorrectionIn(data=request.data)
+        payload = CorrectionIn(data=json_object(request.data))
         payload.is_valid(raise_exception=True)
         application = selectors.application_get_for_citizen(citizen=request.user, reference=reference)
         case_correction_submit(

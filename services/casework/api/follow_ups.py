@@ -4,12 +4,12 @@ oldest due first, and the reply to the applicant."""
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from services.casework import ratings, selectors
 from services.casework.api.views import IsStaff
+from services.core.api import PortalPagination, error_responses, json_object
 
 
 class FollowUpOut(serializers.Serializer):
@@ -44,7 +44,7 @@ class FollowUpListApi(APIView):
     """The open follow-ups of the staff member's departments, the oldest due first."""
 
     permission_classes = [IsStaff]
-    pagination_class = PageNumberPagination
+    pagination_class = PortalPagination
 
     @extend_schema(responses=FollowUpOut(many=True), operation_id="follow_ups_list")
     def get(self, request):
@@ -59,11 +59,13 @@ class FollowUpReplyApi(APIView):
 
     permission_classes = [IsStaff]
 
-    @extend_schema(request=FollowUpReplyIn, responses=FollowUpOut, operation_id="follow_ups_reply")
+    @extend_schema(
+        request=FollowUpReplyIn, responses={200: FollowUpOut, **error_responses(409)}, operation_id="follow_ups_reply"
+    )
     def post(self, request, pk: int):
         # The department first: staff of another learn nothing, not even that the body was wrong.
         selectors.follow_up_get_for_staff(user=request.user, pk=pk)
-        payload = FollowUpReplyIn(data=request.data)
+        payload = FollowUpReplyIn(data=json_object(request.data))
         payload.is_valid(raise_exception=True)
         ratings.follow_up_reply(follow_up_id=pk, user=request.user, reply=payload.validated_data["reply"])
         return Response(FollowUpOut(selectors.follow_up_get_for_staff(user=request.user, pk=pk)).data)

@@ -4,17 +4,20 @@ its case, claims, decisions, notes, assignment and the reveal of masked data."""
 from typing import cast
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from django.utils.translation import gettext_lazy as _lazy
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from services.casework import claims, decisions, notes, personal_data, selectors
-from services.casework.constants import Decision
-from services.casework.forms import IdNumberSearchForm, QueueFilterForm
+from services.casework.constants import DeadlineState, Decision
+from services.casework.forms import IdNumberSearchForm
+from services.casework.selectors import QueueFilters
 from services.casework.timeline import timeline_entries
-from services.core.errors import Forbidden, InvalidInput, PortalError
+from services.core.api import QuerySerializer, error_responses, json_object
+from services.core.errors import Forbidden, InvalidInput, NotFound, PortalError
 
 
 class IsStaff(BasePermission):
@@ -68,7 +71,7 @@ class NoteOut(serializers.Serializer):
 
 
 class StepDetailOut(StepOut):
-    decided_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
     reason = serializers.CharField()
     case_status = serializers.CharField(source="application.status")
     answers = serializers.SerializerMethodField()
@@ -125,15 +128,40 @@ def _step_out(request, pk: int, serializer=StepDetailOut) -> dict:
     return serializer(step).data
 
 
-QUEUE_PARAMETERS = [
-    OpenApiParameter("reference", str, description="Exact reference number"),
-    OpenApiParameter("service", str, description="Service code"),
-    OpenApiParameter("assignment", str, enum=["mine", "unclaimed"]),
-    OpenApiParameter("deadline", str, enum=["on_track", "due_soon", "overdue", "paused"]),
-    OpenApiParameter("submitted_from", str, description="YYYY-MM-DD"),
-    OpenApiParameter("submitted_to", str, description="YYYY-MM-DD"),
-    OpenApiParameter("cursor", str, description="next_cursor of the previous page"),
-]
+# A date, with the months' lengths (29 February in the years divisible by four, but 2000).
+_DATE = (
+    r"[1-9][0-9]{3}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
+    r"|(?:0[13578]|1[02])-31)|[1-9][0-9](?:0[48]|[2468][048]|[13579][26])-02-29"
+)
+
+
+class QueueQuery(QuerySerializer):
+    """The queue's filters, each refused (400) when it is not what the schema says."""
+
+    reference = serializers.RegexField(
+        r"^[0-9]{8}-[0-9]{4,11}$", required=False, help_text="Exact reference number (YYYYMMDD-NNNN)"
+    )
+    service = serializers.SlugField(required=False, max_length=60, help_text="Service code")
+    assignment = serializers.ChoiceField(choices=["mine", "unclaimed"], required=False)
+    deadline = serializers.ChoiceField(choices=DeadlineState.values, required=False)
+    submitted_from = serializers.DateField(required=False, help_text="YYYY-MM-DD")
+    submitted_to = serializers.DateField(
+        required=False, help_text="YYYY-MM-DD; before submitted_from, the queue is empty."
+    )
+    cursor = serializers.RegexField(
+        rf"^(?:{_DATE})\.[0-9]{{1,18}}$",
+        required=False,
+        max_length=40,
+        help_text="next_cursor of the previous page",
+        error_messages={"invalid": _lazy("This page link is not valid. Start again from the first page.")},
+    )
+
+    def refusal(self) -> InvalidInput:
+        """The refusal of invalid filters; a page link that is not one says so at the top."""
+        errors = {name: [str(m) for m in messages] for name, messages in self.errors.items()}
+        if list(self.errors) == ["cursor"] and self.errors["cursor"][0].code == "invalid":
+            return InvalidInput(errors["cursor"][0], errors=errors)
+        return InvalidInput(_("Check the filters."), errors=errors)
 
 
 class TaskListApi(APIView):
@@ -141,14 +169,25 @@ class TaskListApi(APIView):
 
     permission_classes = [IsStaff]
 
-    @extend_schema(responses=QueueOut, parameters=QUEUE_PARAMETERS, operation_id="tasks_list")
+    @extend_schema(responses=QueueOut, parameters=[QueueQuery], operation_id="tasks_list")
     def get(self, request):
-        form = QueueFilterForm(request.query_params)
-        if not form.is_valid():
-            raise InvalidInput(_("Check the filters."), errors={k: [str(m) for m in v] for k, v in form.errors.items()})
-        steps, next_cursor = selectors.step_queue(
-            user=request.user, filters=form.filters(), cursor=form.cleaned_data.get("cursor") or ""
+        query = QueueQuery(data=request.query_params)
+        if not query.is_valid():
+            raise query.refusal()
+        data = query.validated_data
+        start, end = data.get("submitted_from"), data.get("submitted_to")
+        if start and end and start > end:
+            # No case was submitted in a period that ends before it starts.
+            return Response({"results": [], "next_cursor": ""})
+        filters = QueueFilters(
+            service=data.get("service", ""),
+            assignment=data.get("assignment", ""),
+            deadline=data.get("deadline", ""),
+            submitted_from=start,
+            submitted_to=end,
+            reference=data.get("reference", ""),
         )
+        steps, next_cursor = selectors.step_queue(user=request.user, filters=filters, cursor=data.get("cursor", ""))
         return Response(
             {"results": StepOut(selectors.steps_with_deadline_state(steps), many=True).data, "next_cursor": next_cursor}
         )
@@ -170,11 +209,11 @@ class TaskDecisionApi(APIView):
 
     permission_classes = [IsStaff]
 
-    @extend_schema(request=DecisionIn, responses=StepDetailOut)
+    @extend_schema(request=DecisionIn, responses={200: StepDetailOut, **error_responses(409)})
     def post(self, request, pk: int):
         # The department first: staff of another learn nothing, not even that the body was wrong.
         selectors.step_get_for_staff(user=request.user, pk=pk)
-        payload = DecisionIn(data=request.data)
+        payload = DecisionIn(data=json_object(request.data))
         payload.is_valid(raise_exception=True)
         decisions.step_decide(step_id=pk, user=request.user, **payload.validated_data)
         return Response(_step_out(request, pk))
@@ -183,7 +222,7 @@ class TaskDecisionApi(APIView):
 class TaskClaimApi(APIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(request=None, responses=StepDetailOut)
+    @extend_schema(request=None, responses={200: StepDetailOut, **error_responses(409)})
     def post(self, request, pk: int):
         selectors.step_get_for_staff(user=request.user, pk=pk)
         claims.step_claim(step_id=pk, user=request.user)
@@ -202,7 +241,7 @@ class TaskBulkClaimApi(APIView):
         ),
     )
     def post(self, request):
-        payload = BulkClaimIn(data=request.data)
+        payload = BulkClaimIn(data=json_object(request.data))
         payload.is_valid(raise_exception=True)
         claimed, refused = claims.steps_claim_bulk(step_ids=payload.validated_data["ids"], user=request.user)
         return Response({"claimed": [s.pk for s in claimed], "refused": {str(k): v for k, v in refused.items()}})
@@ -215,7 +254,7 @@ class TaskNoteApi(APIView):
     def post(self, request, pk: int):
         # The department first: staff of another learn nothing, not even that the body was wrong.
         selectors.step_get_for_staff(user=request.user, pk=pk)
-        payload = NoteIn(data=request.data)
+        payload = NoteIn(data=json_object(request.data))
         payload.is_valid(raise_exception=True)
         note = notes.case_note_add(step_id=pk, user=request.user, text_=payload.validated_data["text"])
         return Response(NoteOut(note).data, status=201)
@@ -226,11 +265,11 @@ class TaskAssignApi(APIView):
 
     permission_classes = [IsStaff]
 
-    @extend_schema(request=AssignIn, responses=StepDetailOut)
+    @extend_schema(request=AssignIn, responses={200: StepDetailOut, **error_responses(409)})
     def post(self, request, pk: int):
         # The department first: staff of another learn nothing, not even that the body was wrong.
         selectors.step_get_for_staff(user=request.user, pk=pk)
-        payload = AssignIn(data=request.data)
+        payload = AssignIn(data=json_object(request.data))
         payload.is_valid(raise_exception=True)
         step = selectors.step_get_for_staff(user=request.user, pk=pk)
         if not selectors.step_is_administered_by(step=step, user=request.user):
@@ -256,14 +295,28 @@ class TaskRevealApi(APIView):
     def post(self, request, pk: int):
         # The department first: staff of another learn nothing, not even that the body was wrong.
         selectors.step_get_for_staff(user=request.user, pk=pk)
-        payload = RevealIn(data=request.data)
+        payload = RevealIn(data=json_object(request.data))
         payload.is_valid(raise_exception=True)
-        value = personal_data.case_data_reveal(step_id=pk, user=request.user, **payload.validated_data)
+        try:
+            value = personal_data.case_data_reveal(step_id=pk, user=request.user, **payload.validated_data)
+        except PortalError as refusal:
+            if refusal.code != "unknown_field":
+                raise
+            # The answer the request names does not exist: not found, like a step that does not.
+            raise NotFound(refusal.message, code=refusal.code) from None
         return Response({"field": payload.validated_data["field"], "value": value})
 
 
+@extend_schema_field({"type": "string", "format": "resident-id-number"})
+class IdNumberField(serializers.CharField):
+    """Described as what it is: a resident ID number under GB 11643 (with its check character),
+    which IdNumberSearchForm checks."""
+
+
 class IdNumberIn(serializers.Serializer):
-    id_number = serializers.CharField(max_length=18)
+    id_number = IdNumberField(
+        min_length=18, max_length=18, help_text="17 digits and a digit or X, the last one the GB 11643 check character."
+    )
 
 
 class TaskSearchApi(APIView):
@@ -274,7 +327,7 @@ class TaskSearchApi(APIView):
 
     @extend_schema(request=IdNumberIn, responses=QueueOut, operation_id="tasks_search_by_id_number")
     def post(self, request):
-        form = IdNumberSearchForm(request.data)
+        form = IdNumberSearchForm(json_object(request.data))
         if not form.is_valid():
             raise InvalidInput(
                 _("Check the ID number."), errors={k: [str(m) for m in v] for k, v in form.errors.items()}

@@ -3,10 +3,10 @@
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from services.core.api import PortalPagination
 from services.notifications import actions, selectors
 from services.notifications.messages import delivery_status_text, notification_text
 
@@ -37,9 +37,11 @@ class NotificationOut(serializers.Serializer):
 class NotificationListApi(APIView):
     """The signed-in user's own notifications, newest first."""
 
+    pagination_class = PortalPagination
+
     @extend_schema(responses=NotificationOut(many=True))
     def get(self, request):
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.notification_list_for_user(user=request.user), request, self)
         return paginator.get_paginated_response(NotificationOut(page, many=True).data)
 
