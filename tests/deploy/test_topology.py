@@ -348,7 +348,7 @@ def test_nginx_redirects_to_https_serves_static_files_and_hands_the_client_addre
         headers={"Content-Type": "application/json", "X-Forwarded-For": "203.0.113.9"},
         source="127.0.0.2",
     )
-    assert refused.status == 400
+    assert refused.status == 401  # wrong credentials
     assert AuditEvent.objects.filter(action="sign_in_failed").values_list("address", flat=True).get() == "127.0.0.2"
 
 
@@ -410,6 +410,106 @@ def test_a_file_sent_through_one_web_node_is_served_by_either_from_the_bucket(to
     assert sorted(served_by()) == sorted(topology.web_ports)  # one each, nginx's round robin
     stored = _s3_client(topology.bucket).list_objects_v2(Bucket=topology.bucket["S3_BUCKET"])["Contents"]
     assert len(stored) == 1
+    assert not any(path.is_file() for path in (topology.folder / "media").rglob("*"))
+
+
+def _upload(topology: Topology, token: str, service, content: bytes) -> Response:
+    boundary = uuid.uuid4().hex
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="material"\r\n\r\n{service.materials.get().pk}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="id-card.pdf"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return topology.request(
+        "POST",
+        f"/api/v1/drafts/{service.code}/files/",
+        body=body,
+        headers={"Authorization": f"Token {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+
+
+def test_a_case_uploaded_through_one_node_is_decided_through_the_other_and_its_licence_issued_to_the_bucket(
+    topology,
+):
+    from services.accounts.models import Department
+    from services.catalog.models import DocumentType
+    from services.records.models import Upload, WalletDocument
+
+    service = make_service(code="topology-licence", stages=[["mca"]])
+    service.issues = DocumentType.objects.create(
+        code="topology-certificate",
+        name_zh="测试证照",
+        name_en="Test certificate",
+        issuer=Department.objects.get(code="mca"),
+    )
+    service.save(update_fields=["issues"])
+    citizen_token = token_issue(user=CitizenFactory(full_name="张伟"))[1]
+    reviewer_token = token_issue(user=reviewer_of("mca"))[1]
+    logs = list(topology.pools.values())
+    marks = {name: len(pool.log_lines()) for name, pool in topology.pools.items()}
+
+    sent = _upload(topology, citizen_token, service, SAMPLE_PDF + b"%licence-case\n")
+    assert sent.status == 201, sent.body
+    # nginx writes its access log once the answer has gone.
+    wait_until(
+        lambda: re.search(rf"/api/v1/drafts/{service.code}/files/ 201", _access_log(topology)),
+        timeout=10,
+        what="the upload in nginx's log",
+    )
+    uploads = re.findall(
+        rf"POST /api/v1/drafts/{service.code}/files/ 201 upstream=127\.0\.0\.1:(\d+):201", _access_log(topology)
+    )
+    (upload_port,) = map(int, uploads)
+    submitted = _submit(topology, citizen_token, service.code, key="licence-case")
+    assert submitted.status == 201, submitted.body
+    reference = submitted.json()["reference"]
+    wait_until(lambda: _steps(reference) == {"mca": "open"}, timeout=60, what="the mca step", logs=logs)
+
+    # The reviewer's decision, straight to the other node (as nginx would hand it on).
+    other_port = next(port for port in topology.web_ports if port != upload_port)
+    step = Step.objects.get(application__reference=reference)
+    direct = http.client.HTTPConnection("127.0.0.1", other_port, timeout=30)
+    try:
+        direct.request(
+            "POST",
+            f"/api/v1/tasks/{step.pk}/decision/",
+            body=json.dumps({"decision": "approve"}).encode(),
+            headers={
+                "Host": "localhost",
+                "X-Forwarded-Proto": "https",
+                "X-Forwarded-For": "127.0.0.1",
+                "Authorization": f"Token {reviewer_token}",
+                "Content-Type": "application/json",
+            },
+        )
+        decided = direct.getresponse()
+        assert decided.status == 200, decided.read()
+    finally:
+        direct.close()
+
+    licence = wait_until(
+        lambda: WalletDocument.objects.filter(application__reference=reference).first(),
+        timeout=60,
+        what="the e-licence, issued by mca's pool",
+        logs=logs,
+    )
+    assert Application.objects.get(reference=reference).status == ApplicationStatus.APPROVED
+    # Issued on the issuing department's queue: mca's, which pool central consumes.
+    issued_by = {
+        name: _received(_new_lines(pool, marks[name]), "casework.issue_licence")
+        for name, pool in topology.pools.items()
+    }
+    assert issued_by == {"central": 1, "enterprise": 0}
+    stored = {
+        item["Key"]
+        for item in _s3_client(topology.bucket).list_objects_v2(Bucket=topology.bucket["S3_BUCKET"])["Contents"]
+    }
+    upload = Upload.objects.get(application__reference=reference)
+    assert {upload.file.name, licence.file.name} <= stored
     assert not any(path.is_file() for path in (topology.folder / "media").rglob("*"))
 
 
