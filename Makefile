@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV := PORTAL_ENV=development
 
-.PHONY: run demo-code test bench bench-http bench-data lint architecture typecheck check-migrations schema messages clean
+.PHONY: run demo-code test topology bench bench-http bench-data lint architecture typecheck check-migrations schema messages clean
 
 # The JavaScript the browser tests inject into pages (axe-core), and the OpenID Connect
 # provider the tests of staff sign-in through it start (oidc-provider on Node), each pinned in
@@ -60,10 +60,17 @@ schema: $(STAMP)
 
 ## The whole test suite: lint, the import contracts, types, migrations, the OpenAPI schema, the browser
 ## tests' axe-core and the local OpenID Connect provider (npm ci), then pytest with branch coverage (a
-## table of what no test ran).
+## table of what no test ran). Chromium and nginx come from Debian when missing.
 test: messages lint architecture typecheck check-migrations schema $(BROWSER_JS) $(OIDC_JS)
 	.ci/ensure-chromium
+	.ci/ensure-nginx
 	$(PY) -m pytest --cov --cov-report=term-missing:skip-covered
+
+## The deployment of docs/deploy.md simulated on this machine (nginx with deploy/'s files, two web nodes,
+## two worker pools, two beats), alone; part of `make test`. Needs PostgreSQL: DATABASE_URL.
+topology: messages
+	.ci/ensure-nginx
+	$(PY) -m pytest tests/deploy -p no:cacheprovider
 
 ## Speed targets, on PostgreSQL with a million cases (generated once, then kept): the queue, the statistics.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
