@@ -13,6 +13,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from services.accounts.tokens import token_owner
 from services.core.errors import TooManyRequests
 from services.core.ratelimit import rate_limit
 
@@ -60,14 +61,27 @@ SIGN_IN_VIEWS = frozenset({"accounts:login", "admin:login", "api:auth-token"})
 
 def limits_for(request: HttpRequest, view_name: str, view_kwargs: dict) -> list[tuple[str, str | None]]:
     """(group, key) of each limit this request counts towards; key None is the address."""
-    account = str(request.user.pk) if request.user.is_authenticated else None
-    found: list[tuple[str, str | None]] = []
-    for limit in LIMITS:
-        if limit.applies(request, view_name, view_kwargs):
-            found.append((limit.group, f"user:{account}" if limit.per == "account" and account else None))
-    if request.method in UNSAFE and view_name not in SIGN_IN_VIEWS:
+    applying = [limit for limit in LIMITS if limit.applies(request, view_name, view_kwargs)]
+    writes = request.method in UNSAFE and view_name not in SIGN_IN_VIEWS
+    if not applying and not writes:
+        return []
+    account = _account(request)
+    found: list[tuple[str, str | None]] = [
+        (limit.group, f"user:{account}" if limit.per == "account" and account else None) for limit in applying
+    ]
+    if writes:
         found.append(("writes", f"user:{account}") if account else ("writes-anonymous", None))
     return found
+
+
+def _account(request: HttpRequest) -> str | None:
+    """The account a request counts for: signed in, or the owner of a valid API token (checked
+    here once: DRF's authentication takes the same answer). A request with no valid token counts
+    for its address."""
+    if request.user.is_authenticated:
+        return str(request.user.pk)
+    owner = token_owner(request)
+    return str(owner.pk) if owner else None
 
 
 def limited(view_name: str, method: str) -> bool:

@@ -85,6 +85,33 @@ def test_submissions_are_limited_per_account_on_the_page_and_the_api(settings):
     assert other.post("/api/v1/applications/", {}, content_type="application/json").status_code != 429
 
 
+def test_token_submissions_count_per_account_not_per_address_and_the_token_is_checked_once(
+    settings, django_assert_num_queries
+):
+    """An integration sends for many residents from one address: each account has its own
+    budget; a refused token counts for the address."""
+    from services.accounts.tokens import token_issue
+
+    settings.RATE_LIMITS = settings.RATE_LIMITS | {"submit": "2/h", "writes-anonymous": "100/h"}
+    clients = []
+    for _ in range(2):
+        client = Client(HTTP_ACCEPT_LANGUAGE="en", HTTP_AUTHORIZATION=f"Token {token_issue(user=CitizenFactory())[1]}")
+        client.get("/api/v1/applications/")  # notes the token's first use
+        clients.append(client)
+    first, second = clients
+
+    statuses = [first.post("/api/v1/applications/", {}, content_type="application/json").status_code for _ in range(3)]
+    assert statuses[:2] == [400, 400] and statuses[2] == 429
+    assert second.post("/api/v1/applications/", {}, content_type="application/json").status_code == 400
+    # The token is looked up once (with its account), for the limit and the API alike.
+    with django_assert_num_queries(1):
+        assert second.post("/api/v1/applications/", [], content_type="application/json").status_code == 400
+    refused = Client(HTTP_AUTHORIZATION="Token not-a-token-at-all").post(
+        "/api/v1/applications/", {}, content_type="application/json"
+    )
+    assert refused.status_code == 401
+
+
 def test_reveals_are_limited_per_staff_member(settings):
     settings.RATE_LIMITS = settings.RATE_LIMITS | {"reveal": "2/h"}
     DepartmentFactory(code="psb")

@@ -81,6 +81,13 @@ class PortalTokenAuthentication(TokenAuthentication):
     """knox's token check, saying in the user's language why a token is refused, and noting
     (now and then) when the token was last used, for the devices page."""
 
+    def authenticate(self, request):
+        # The rate limits (portal.ratelimits) may have checked this request's token already.
+        checked = getattr(getattr(request, "_request", request), "_token_checked", None)
+        if checked:
+            return checked
+        return super().authenticate(request)
+
     def authenticate_credentials(self, token: bytes):
         try:
             user, auth_token = super().authenticate_credentials(token)
@@ -108,3 +115,17 @@ def tokens_prune() -> int:
     """Delete every expired token (they are refused anyway: this keeps the table small)."""
     deleted, _ = ApiToken.objects.filter(expiry__lt=timezone.now()).delete()
     return deleted
+
+
+def token_owner(request) -> User | None:
+    """The owner of the valid API token a request carries (None without one, or with one that
+    is refused: the API answers that itself). Checked once per request."""
+    if not hasattr(request, "_token_checked"):
+        checked = None
+        if request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("token "):
+            try:
+                checked = PortalTokenAuthentication().authenticate(request)
+            except exceptions.AuthenticationFailed:
+                checked = None
+        request._token_checked = checked
+    return request._token_checked[0] if request._token_checked else None
