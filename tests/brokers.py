@@ -1,6 +1,7 @@
 """A RabbitMQ node of a test's own (the Debian rabbitmq-server), so that it can be stopped and
 started again; its data (durable queues and their messages) is kept across restarts."""
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -17,6 +18,16 @@ def _port_open(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
 
 
 class RabbitNode:
@@ -54,7 +65,7 @@ class RabbitNode:
         server = shutil.which("rabbitmq-server") or "/usr/sbin/rabbitmq-server"
         log = (self.folder / "server.out").open("ab")
         self.process = subprocess.Popen(  # noqa: S603 - Debian's rabbitmq-server
-            [server], cwd=self.folder, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            [server], cwd=self.folder, env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + timeout
         while not _port_open(self.port):
@@ -65,19 +76,30 @@ class RabbitNode:
         return self
 
     def stop(self) -> None:
-        """Stop the node (as an operator would: SIGTERM, a clean shutdown) and wait for it."""
+        """Stop the node (as an operator would: SIGTERM, a clean shutdown) and wait for it. The
+        node runs as the rabbitmq user in a session of its own (rabbitmq-server switches user),
+        so it is found by its pid file, not by the process this test started."""
         if self.process is None:
             return
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        pid_file = self.folder / "node.pid"
+        node = int(pid_file.read_text().strip()) if pid_file.exists() and pid_file.read_text().strip() else None
+        for pid in filter(None, (node, self.process.pid)):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 60
+        while node and _alive(node) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if node and _alive(node):
+            os.kill(node, signal.SIGKILL)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
         deadline = time.monotonic() + 30
         while _port_open(self.port) and time.monotonic() < deadline:
             time.sleep(0.2)
+        pid_file.unlink(missing_ok=True)
         self.process = None
 
     def restart(self) -> None:
