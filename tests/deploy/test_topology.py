@@ -373,22 +373,7 @@ def test_a_file_sent_through_one_web_node_is_served_by_either_from_the_bucket(to
     service = _service("topology-files", [["mca"]])
     citizen = CitizenFactory()
     token = token_issue(user=citizen)[1]
-    boundary = uuid.uuid4().hex
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="material"\r\n\r\n{service.materials.get().pk}\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="id-card.pdf"\r\n'
-            "Content-Type: application/pdf\r\n\r\n"
-        ).encode()
-        + SAMPLE_PDF
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    sent = topology.request(
-        "POST",
-        f"/api/v1/drafts/{service.code}/files/",
-        body=body,
-        headers={"Authorization": f"Token {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"},
-    )
+    sent = _upload(topology, token, service, SAMPLE_PDF)
     assert sent.status == 201, sent.body
     path = f"/files/{sent.json()['id']}/"
 
