@@ -27,11 +27,10 @@ def broker_problem() -> str:
     url = settings.CELERY_BROKER_URL
     if settings.CELERY_TASK_ALWAYS_EAGER or url.startswith("memory://"):
         return ""
-    from kombu import Connection
+    from services.core.broker import broker_check
 
     try:
-        with Connection(url, connect_timeout=TIMEOUT_SECONDS) as connection:
-            connection.ensure_connection(max_retries=1, timeout=TIMEOUT_SECONDS)
+        broker_check(url=url, timeout=TIMEOUT_SECONDS)
     except Exception as exc:
         return f"The Celery broker {_hide_password(url)} does not answer ({exc}). Check BROKER_URL (or REDIS_URL)."
     return ""
